@@ -1,0 +1,69 @@
+"""AWS Comprehend real-time sentiment, through the provider's ``ComprehendHook``.
+
+DetectSentiment reads only the first 500 characters of a document and bills per 100
+characters (3 units at least), so the text is cut to those 500 characters before it is
+sent: the bill per company is bounded whatever Wikipedia returns.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from enrichment import AWS_CONN_ID
+
+SENTIMENT_MAX_CHARS = 500
+# DetectSentiment's hard cap on the UTF-8 size of one document.
+SENTIMENT_MAX_BYTES = 5000
+CHARS_PER_UNIT = 100
+MIN_UNITS = 3
+
+
+@dataclass(frozen=True)
+class Sentiment:
+    label: str  # POSITIVE, NEGATIVE, NEUTRAL or MIXED
+    positive: float
+    negative: float
+    neutral: float
+    mixed: float
+    characters_sent: int
+
+    @property
+    def billed_units(self) -> int:
+        """Comprehend units charged for the call (per 100 characters, 3 at least)."""
+        return max(MIN_UNITS, math.ceil(self.characters_sent / CHARS_PER_UNIT))
+
+
+def cut_text(
+    text: str, max_chars: int = SENTIMENT_MAX_CHARS, max_bytes: int = SENTIMENT_MAX_BYTES
+) -> str:
+    """The longest prefix of ``text`` within both limits, cut on a character boundary."""
+    cut = text[:max_chars]
+    encoded = cut.encode("utf-8")
+    if len(encoded) <= max_bytes:
+        return cut
+    # Dropping the bytes of a partial last character keeps the prefix valid UTF-8.
+    return encoded[:max_bytes].decode("utf-8", errors="ignore")
+
+
+def parse_sentiment(response: dict[str, Any], characters_sent: int) -> Sentiment:
+    scores = response["SentimentScore"]
+    return Sentiment(
+        label=response["Sentiment"],
+        positive=float(scores["Positive"]),
+        negative=float(scores["Negative"]),
+        neutral=float(scores["Neutral"]),
+        mixed=float(scores["Mixed"]),
+        characters_sent=characters_sent,
+    )
+
+
+def detect_sentiment(text: str, language: str, conn_id: str = AWS_CONN_ID) -> Sentiment:
+    """Sentiment of the first :data:`SENTIMENT_MAX_CHARS` characters of ``text``."""
+    from airflow.providers.amazon.aws.hooks.comprehend import ComprehendHook
+
+    document = cut_text(text)
+    client = ComprehendHook(aws_conn_id=conn_id).conn
+    response = client.detect_sentiment(Text=document, LanguageCode=language)
+    return parse_sentiment(response, characters_sent=len(document))

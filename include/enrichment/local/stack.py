@@ -1,0 +1,212 @@
+"""Start, check and stop the local stand-ins: the AWS endpoint and the Wikipedia API.
+
+Each stand-in is a real HTTP server on 127.0.0.1 in its own process, with its pid, port
+and log under the state directory (``.local/`` by default). ``up`` is idempotent: a
+healthy stand-in is reused, a dead one is restarted. ``down`` stops them and frees
+the ports.
+
+    python -m enrichment.local.stack up | down | status | env
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_STATE_DIR = PROJECT_ROOT / ".local"
+REGION = "us-east-1"
+READY_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    module: str
+    default_port: int
+    health_path: str
+
+    def port_env(self) -> str:
+        return f"ENRICHMENT_{self.name.upper()}_PORT"
+
+
+SERVICES = (
+    Service("aws", "enrichment.local.aws_server", 8950, "/moto-api/"),
+    Service("wikipedia", "enrichment.local.wikipedia_api", 8951, "/healthz"),
+)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+class Stack:
+    """The stand-ins of one state directory; ports default to 8950/8951 (env overrides)."""
+
+    def __init__(self, state_dir: Path = DEFAULT_STATE_DIR, ports: dict[str, int] | None = None):
+        self.state_dir = Path(state_dir)
+        self.ports = {
+            s.name: int(os.environ.get(s.port_env(), s.default_port)) for s in SERVICES
+        } | (ports or {})
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def _pid_file(self, service: Service) -> Path:
+        return self.state_dir / f"{service.name}.pid"
+
+    def _running_pid(self, service: Service) -> int | None:
+        try:
+            pid, port = map(int, self._pid_file(service).read_text().split())
+        except (FileNotFoundError, ValueError):
+            return None
+        return pid if port == self.ports[service.name] and _alive(pid) else None
+
+    def up(self) -> None:
+        (self.state_dir / "logs").mkdir(parents=True, exist_ok=True)
+        for service in SERVICES:
+            self._start(service)
+
+    def _start(self, service: Service) -> None:
+        health = self.url(service.name) + service.health_path
+        pid = self._running_pid(service)
+        if pid and _healthy(health):
+            return
+        if pid:
+            self._stop(service)
+        port = self.ports[service.name]
+        if not _port_free(port):
+            raise RuntimeError(
+                f"port {port} for the {service.name} stand-in is taken by another program; "
+                f"free it or set {service.port_env()}"
+            )
+        log_path = self.state_dir / "logs" / f"{service.name}.log"
+        with log_path.open("ab") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", service.module, "--host", "127.0.0.1", "--port", str(port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # a Ctrl-C in the caller's terminal is not theirs
+            )
+        self._pid_file(service).write_text(f"{process.pid} {port}")
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not _healthy(health):
+            if process.poll() is not None or time.monotonic() > deadline:
+                self._stop(service)
+                tail = log_path.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"{service.name} stand-in did not become ready:\n{tail}")
+            time.sleep(0.1)
+
+    def _stop(self, service: Service) -> None:
+        pid_file = self._pid_file(service)
+        pid = self._running_pid(service)
+        if pid:
+            os.killpg(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if _alive(pid):
+                os.killpg(pid, signal.SIGKILL)
+        pid_file.unlink(missing_ok=True)
+
+    def down(self) -> None:
+        for service in SERVICES:
+            self._stop(service)
+
+    def status(self) -> dict[str, str]:
+        return {
+            s.name: "up" if _healthy(self.url(s.name) + s.health_path) else "down" for s in SERVICES
+        }
+
+    def connection_env(self) -> dict[str, str]:
+        """``AIRFLOW_CONN_*`` variables pointing Airflow's connections at the stand-ins."""
+        return connection_env(aws_url=self.url("aws"), wikipedia_url=self.url("wikipedia"))
+
+
+def airflow_env(state_dir: Path = DEFAULT_STATE_DIR) -> dict[str, str]:
+    """Airflow settings for running the project's DAGs from a checkout.
+
+    AIRFLOW_HOME (and with it the SQLite metadata database and the logs) lives in the
+    state directory, so nothing is written to ``~/airflow``.
+    """
+    return {
+        "AIRFLOW_HOME": str(Path(state_dir) / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    }
+
+
+def connection_env(aws_url: str, wikipedia_url: str) -> dict[str, str]:
+    """Connections for local development; production defines its own without endpoints."""
+    aws = {
+        "conn_type": "aws",
+        # moto accepts any credentials; these keep boto3 from looking for real ones.
+        "login": "testing",
+        "password": "testing",
+        "extra": {
+            "endpoint_url": aws_url,
+            "region_name": REGION,
+            "config_kwargs": {
+                "retries": {"mode": "standard", "max_attempts": 5},
+                "connect_timeout": 5,
+                "read_timeout": 30,
+            },
+        },
+    }
+    wikipedia = {"conn_type": "http", "host": wikipedia_url}
+    return {
+        "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(aws),
+        "AIRFLOW_CONN_WIKIPEDIA_DEFAULT": json.dumps(wikipedia),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Local stand-ins for AWS and Wikipedia.")
+    parser.add_argument("command", choices=["up", "down", "status", "env"])
+    parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
+    args = parser.parse_args()
+    stack = Stack(args.state_dir)
+    if args.command == "up":
+        stack.up()
+        print(json.dumps(stack.status()))
+    elif args.command == "down":
+        stack.down()
+    elif args.command == "status":
+        print(json.dumps(stack.status()))
+    else:
+        for name, value in stack.connection_env().items():
+            print(f"export {name}='{value}'")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""Wikipedia, reached through the MediaWiki Action API on the ``wikipedia_default`` connection.
+
+The book calls ``wikipedia.summary(name, sentences=1)`` from the PyPI package
+``wikipedia``. That package is unmaintained, sets no request timeout, hard-codes its
+endpoint and guesses titles with a buggy auto-suggest, so this module asks the API
+directly: the TextExtracts intro in plain text, N sentences, redirects followed and
+disambiguation pages flagged through page props. The host comes from the Airflow
+connection, so the same code talks to en.wikipedia.org or to the local stand-in.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import requests
+
+WIKIPEDIA_CONN_ID = "wikipedia_default"
+API_ENDPOINT = "/w/api.php"
+# The Wikimedia User-Agent policy blocks generic agents: name the project and a contact.
+USER_AGENT = (
+    "ai-enrichment-pipelines/0.1 "
+    "(https://github.com/ai-enrichment-pipelines/ai-enrichment-pipelines; data pipelines bot)"
+)
+# An Airflow pool of this many slots keeps at most that many requests in flight.
+POOL = "wikipedia"
+POOL_SLOTS = 3
+REQUEST_TIMEOUT = (5.0, 20.0)  # (connect, read) seconds
+# Ask servers to refuse us when replication lag is high, as bots are asked to.
+MAXLAG_SECONDS = 5
+# Retry-After is honoured inside the task this many times; a longer back-off is left to
+# the task's own retries so a worker slot is not held asleep for minutes.
+THROTTLE_ATTEMPTS = 3
+MAX_RETRY_AFTER = 30.0
+THROTTLED_STATUSES = frozenset({429, 503})
+
+log = logging.getLogger(__name__)
+
+Status = Literal["ok", "not_found", "ambiguous"]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The answer about one title: the resolved article and its intro, or why there is none."""
+
+    status: Status
+    title: str
+    snippet: str = ""
+    reason: str = ""
+
+
+class WikipediaError(Exception):
+    """The API answered with something the pipeline cannot use; worth a retry."""
+
+
+class WikipediaThrottled(WikipediaError):
+    """Still throttled (429/503/maxlag) after honouring Retry-After in the task."""
+
+
+def summary_request(title: str, sentences: int) -> dict[str, Any]:
+    """Query parameters asking for the plain-text intro of ``title``, redirects followed."""
+    return {
+        "action": "query",
+        "format": "json",
+        "formatversion": "2",
+        "prop": "extracts|pageprops",
+        "ppprop": "disambiguation",
+        "exintro": "1",
+        "explaintext": "1",
+        "exsentences": str(sentences),
+        "redirects": "1",
+        "titles": title,
+        "maxlag": str(MAXLAG_SECONDS),
+    }
+
+
+def parse_summary(payload: dict[str, Any], requested: str) -> Summary:
+    """Turn a ``formatversion=2`` query response for one title into a :class:`Summary`."""
+    if "error" in payload:
+        error = payload["error"]
+        raise WikipediaError(f"API error {error.get('code')}: {error.get('info')}")
+    pages = payload.get("query", {}).get("pages")
+    if not pages:
+        raise WikipediaError(f"response for {requested!r} has no pages")
+    page = pages[0]
+    title = page.get("title", requested)
+    if page.get("invalid"):
+        return Summary("not_found", title, reason=f"invalid title: {page.get('invalidreason')}")
+    if page.get("missing"):
+        return Summary("not_found", title, reason="no such page")
+    if "disambiguation" in page.get("pageprops", {}):
+        return Summary("ambiguous", title, reason="disambiguation page")
+    snippet = (page.get("extract") or "").strip()
+    if not snippet:
+        return Summary("not_found", title, reason="page has no intro text")
+    return Summary("ok", title, snippet)
+
+
+def retry_after_seconds(response: requests.Response) -> float | None:
+    """Seconds the server asked us to wait, or None when it is not throttling us."""
+    throttled = response.status_code in THROTTLED_STATUSES
+    if not throttled and response.headers.get("content-type", "").startswith("application/json"):
+        # maxlag refusals come back as HTTP 200 with an error code and a Retry-After header.
+        throttled = response.json().get("error", {}).get("code") == "maxlag"
+    if not throttled:
+        return None
+    try:
+        seconds = float(response.headers.get("Retry-After", "1"))
+    except ValueError:  # an HTTP-date: rare from MediaWiki, a short wait is a fair reading
+        seconds = 1.0
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def fetch_summary(title: str, sentences: int = 1, conn_id: str = WIKIPEDIA_CONN_ID) -> Summary:
+    """Fetch the first ``sentences`` sentences of the intro of ``title``."""
+    from airflow.providers.http.hooks.http import HttpHook
+
+    hook = HttpHook(method="GET", http_conn_id=conn_id)
+    options = {"timeout": REQUEST_TIMEOUT, "check_response": False}
+    for attempt in range(1, THROTTLE_ATTEMPTS + 1):
+        response = hook.run(
+            endpoint=API_ENDPOINT,
+            data=summary_request(title, sentences),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            extra_options=options,
+        )
+        wait = retry_after_seconds(response)
+        if wait is None:
+            break
+        log.warning(
+            "Wikipedia throttled %r (HTTP %s), waiting %.1fs (attempt %d/%d)",
+            title,
+            response.status_code,
+            wait,
+            attempt,
+            THROTTLE_ATTEMPTS,
+        )
+        if attempt == THROTTLE_ATTEMPTS:
+            raise WikipediaThrottled(f"still throttled after {attempt} attempts for {title!r}")
+        time.sleep(wait)
+    if response.status_code != 200:
+        raise WikipediaError(f"HTTP {response.status_code} for {title!r}: {response.text[:200]}")
+    return parse_summary(response.json(), title)
