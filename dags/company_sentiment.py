@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, Param, TriggerRule, dag, task
+
 from enrichment import companies as company_table
 from enrichment import company_sentiment as sentiment
 from enrichment import results, wikipedia
@@ -25,7 +26,7 @@ COMPREHEND_LANGUAGES = ["en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "k
 # The asset names the default location; each event's extra carries the exact object URI.
 SENTIMENT_FILES = Asset(
     name="company_sentiment_csv",
-    uri=f"s3://{results.SENTIMENT_BUCKET}/{results.SENTIMENT_PREFIX}",
+    uri=f"s3://{results.SENTIMENT_BUCKET}/{results.SENTIMENT_PREFIX.rstrip('/')}",
 )
 
 

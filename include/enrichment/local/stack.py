@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_STATE_DIR = PROJECT_ROOT / ".local"
+DEFAULT_STATE_DIR = Path(os.environ.get("ENRICHMENT_STATE_DIR", PROJECT_ROOT / ".local"))
 REGION = "us-east-1"
 READY_TIMEOUT = 30.0
 
