@@ -8,7 +8,6 @@ here, at collection time, before any test module imports Airflow. Nothing is wri
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from enrichment.local.stack import PROJECT_ROOT, Stack, airflow_env
+from tests.network import free_port
 
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="enrichment-tests-"))
 os.environ.update(airflow_env(SESSION_DIR))
@@ -32,12 +32,6 @@ os.environ.update(
 )
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -55,6 +55,12 @@ def _healthy(url: str) -> bool:
 
 def _alive(pid: int) -> bool:
     try:
+        # Reap it if it is our own exited child; a zombie still answers kill(pid, 0).
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass  # started by another process (an earlier `stack up`)
+    try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False

@@ -1,0 +1,36 @@
+"""Bootstrap creates tables, bucket, seed and pool, and can run any number of times."""
+
+from __future__ import annotations
+
+import pytest
+
+from enrichment.bootstrap import COMPANIES_FILE, bootstrap, load_companies
+
+pytestmark = pytest.mark.integration
+
+
+def test_bootstrap_is_idempotent(bootstrapped, dynamodb, s3):
+    again = bootstrap()
+
+    assert set(bootstrapped["created"]) == {"fang", "image_labels", "fangsentiment"}
+    assert again["created"] == {"fang": False, "image_labels": False, "fangsentiment": False}
+    seed = load_companies(COMPANIES_FILE)
+    assert again["seeded"] == bootstrapped["seeded"] == len(seed)
+    items = dynamodb.Table("fang").scan()["Items"]
+    assert sorted(i["name"] for i in items) == sorted(c["name"] for c in seed)
+    assert dynamodb.Table("image_labels").key_schema == [
+        {"AttributeName": "image_id", "KeyType": "HASH"}
+    ]
+    s3.head_bucket(Bucket="fangsentiment")
+
+
+def test_seed_has_the_books_fang_companies_and_at_least_25(bootstrapped):
+    names = {c["name"] for c in load_companies(COMPANIES_FILE)}
+    assert {"Facebook", "Amazon", "Netflix", "Google"} <= names
+    assert len(names) >= 25
+
+
+def test_wikipedia_pool_has_three_slots(bootstrapped):
+    from airflow.models.pool import Pool
+
+    assert Pool.get_pool("wikipedia").slots == 3

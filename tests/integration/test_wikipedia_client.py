@@ -1,0 +1,84 @@
+"""The Wikipedia client against the MediaWiki API stand-in, over real HTTP."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from enrichment.wikipedia import (
+    USER_AGENT,
+    Summary,
+    WikipediaError,
+    WikipediaThrottled,
+    fetch_summary,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize(
+    ("title", "status", "resolved"),
+    [
+        pytest.param("Netflix", "ok", "Netflix", id="article"),
+        pytest.param("Tesla Motors", "ok", "Tesla, Inc.", id="redirect"),
+        pytest.param("netflix", "ok", "Netflix", id="normalised-first-letter"),
+        pytest.param("Amazon (company)", "ok", "Amazon (company)", id="pinned-title"),
+        pytest.param("Amazon", "ambiguous", "Amazon", id="disambiguation"),
+        pytest.param("Globex Corporation", "not_found", "Globex Corporation", id="missing"),
+        pytest.param("Foo[bar]", "not_found", "Foo[bar]", id="invalid-title"),
+    ],
+)
+def test_statuses(wikipedia_control, title, status, resolved):
+    summary = fetch_summary(title)
+    assert (summary.status, summary.title) == (status, resolved)
+    assert bool(summary.snippet) == (status == "ok")
+
+
+def test_sentences_are_counted_by_the_api(wikipedia_control):
+    one = fetch_summary("Enron", sentences=1)
+    two = fetch_summary("Enron", sentences=2)
+    assert one.snippet.startswith("Enron Corporation was an American energy company")
+    assert one.snippet.endswith("scandal.")
+    assert two.snippet.startswith(one.snippet + " ")
+    assert two.snippet.endswith("criminal charges.")
+
+
+def test_requests_name_the_project_and_ask_for_maxlag(wikipedia_control):
+    fetch_summary("Sony")
+    (request,) = wikipedia_control.requests()
+    assert request["user_agent"] == USER_AGENT
+    assert request["params"]["maxlag"] == "5"
+    assert request["params"]["titles"] == "Sony"
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param({"status": 429, "retry_after": 1}, id="429"),
+        pytest.param({"status": 503, "retry_after": 1}, id="503"),
+        pytest.param({"status": 200, "kind": "maxlag", "retry_after": 1}, id="maxlag"),
+    ],
+)
+def test_retry_after_is_honoured(wikipedia_control, fault):
+    wikipedia_control.fault("Sony", count=1, **fault)
+    started = time.monotonic()
+    summary = fetch_summary("Sony")
+    waited = time.monotonic() - started
+    assert summary.status == "ok"
+    assert waited >= 1.0
+    assert len(wikipedia_control.requests()) == 2
+
+
+def test_persistent_throttling_is_left_to_the_task_retry(wikipedia_control):
+    wikipedia_control.fault("Sony", status=429, count=10, retry_after=0)
+    with pytest.raises(WikipediaThrottled):
+        fetch_summary("Sony")
+    assert len(wikipedia_control.requests()) == 3
+
+
+def test_server_errors_raise(wikipedia_control):
+    wikipedia_control.fault("Sony", status=500, count=1)
+    with pytest.raises(WikipediaError, match="HTTP 500"):
+        fetch_summary("Sony")
+    assert fetch_summary("Sony") == Summary("ok", "Sony", fetch_summary("Sony").snippet)
