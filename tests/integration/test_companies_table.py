@@ -59,7 +59,7 @@ def test_invalid_and_duplicate_items_are_skipped(table, caplog):
 
 def test_more_companies_than_the_cap_fail_the_scan_with_a_clear_message(table):
     put_companies(table, [{"name": f"Company {i}"} for i in range(6)])
-    with pytest.raises(TooManyCompanies, match="6 companies in .* exceed the cap of 5"):
+    with pytest.raises(TooManyCompanies, match=r"6 companies in .* exceed the cap of 5"):
         companies_to_enrich(table, max_companies=5)
 
 
