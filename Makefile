@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint lock stack-up stack-down clean
+.PHONY: demo test lint lock bench stack-up stack-down clean
 
 demo: $(VENV)/.installed
 	$(BIN)/python -m enrichment.local.demo
@@ -18,6 +18,9 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/parse_time.py
 
 # Recompile the lock after editing requirements.in (needs uv on PATH).
 lock:
