@@ -40,7 +40,9 @@ def main() -> None:
             started = time.perf_counter()
             out = subprocess.run(
                 [sys.executable, str(PROBE), str(dag_file)],
-                capture_output=True, text=True, check=True,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout
             processes.append(time.perf_counter() - started)
             imports.append(json.loads(out.splitlines()[-1])["seconds"] * 1000)
