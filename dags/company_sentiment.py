@@ -106,6 +106,7 @@ def company_sentiment():
         pool=wikipedia.POOL,
         execution_timeout=timedelta(minutes=2),
         map_index_template="{{ task.op_kwargs['company']['name'] }}",
+        multiple_outputs=False,  # one XCom per row, not one per column
     )
     def enrich(company: company_table.Company, params=None, ti=None, dag_run=None) -> dict:
         return sentiment.analyse_or_record_error(

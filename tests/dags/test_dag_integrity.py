@@ -59,9 +59,10 @@ def test_parse_is_cheap_and_offline(dag_file):
     assert heavy == []
 
 
-def test_every_dag_has_owner_tags_retries_and_docs(dagbag):
+def test_every_dag_is_acyclic_with_owner_tags_retries_and_docs(dagbag):
     assert dagbag.dags, "no DAGs found"
     for dag in dagbag.dags.values():
+        dag.check_cycle()
         assert dag.tags, dag.dag_id
         assert dag.doc_md, dag.dag_id
         for task in dag.tasks:
@@ -81,6 +82,7 @@ def test_company_sentiment_shape(dagbag):
     }
     enrich = dag.get_task("enrich")
     assert enrich.pool == "wikipedia"
+    assert enrich.multiple_outputs is False
     assert enrich.execution_timeout <= timedelta(minutes=5)
     assert enrich.retry_exponential_backoff
     assert [a.uri for a in dag.get_task("load").outlets] == ["s3://fangsentiment/sentiment"]
