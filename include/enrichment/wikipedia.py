@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 WIKIPEDIA_CONN_ID = "wikipedia_default"
 API_ENDPOINT = "/w/api.php"
 # The Wikimedia User-Agent policy blocks generic agents: name the project and a contact.
+# A deployment names its own contact with a "User-Agent" key in the connection's extra.
 USER_AGENT = (
     "ai-enrichment-pipelines/0.1 "
     "(https://github.com/ai-enrichment-pipelines/ai-enrichment-pipelines; data pipelines bot)"
@@ -119,12 +120,13 @@ def fetch_summary(title: str, sentences: int = 1, conn_id: str = WIKIPEDIA_CONN_
     from airflow.providers.http.hooks.http import HttpHook
 
     hook = HttpHook(method="GET", http_conn_id=conn_id)
+    user_agent = hook.get_connection(conn_id).extra_dejson.get("User-Agent", USER_AGENT)
     options = {"timeout": REQUEST_TIMEOUT, "check_response": False}
     for attempt in range(1, THROTTLE_ATTEMPTS + 1):
         response = hook.run(
             endpoint=API_ENDPOINT,
             data=summary_request(title, sentences),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers={"User-Agent": user_agent, "Accept": "application/json"},
             extra_options=options,
         )
         wait = retry_after_seconds(response)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from enrichment.company_sentiment import COLUMNS
 from enrichment.local.wikipedia_api import Corpus
 
 pytestmark = pytest.mark.integration
@@ -84,10 +85,10 @@ def run(dag, ds: str, **conf):
     return dag.test(logical_date=datetime.fromisoformat(ds).replace(tzinfo=UTC), run_conf=conf)
 
 
-def read_csv(s3, ds: str) -> tuple[list[str], list[dict[str, str]]]:
+def read_csv(s3, ds: str, table: str = "fang") -> tuple[str, list[dict[str, str]]]:
     prefix = f"sentiment/ds={ds}/"
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="fangsentiment", Prefix=prefix)["Contents"]]
-    assert keys == [f"{prefix}fang_sentiment.csv"]
+    assert keys == [f"{prefix}{table}_sentiment.csv"]
     text = s3.get_object(Bucket="fangsentiment", Key=keys[0])["Body"].read().decode("utf-8")
     return text, list(csv.DictReader(io.StringIO(text)))
 
@@ -173,3 +174,17 @@ def test_too_many_errors_fail_the_run_after_the_file_is_written(
     enron = corpus.page("Enron", sentences=2)["extract"]
     assert by_name["Enron"]["wikipedia_snippet"] == enron
     assert enron.count(". ") == 1
+
+
+def test_an_empty_table_gives_a_file_with_only_the_header(bootstrapped, dag, s3):
+    from enrichment.bootstrap import ensure_table
+
+    ensure_table("no_companies", "name")
+    dag_run = run(dag, "2026-11-22", companies_table="no_companies")
+
+    assert dag_run.state == "success"
+    states = {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
+    assert states == {"scan": "success", "enrich": "skipped", "load": "success"}
+    text, rows = read_csv(s3, "2026-11-22", table="no_companies")
+    assert rows == []
+    assert text.strip() == ",".join(COLUMNS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -50,6 +51,14 @@ def test_requests_name_the_project_and_ask_for_maxlag(wikipedia_control):
     assert request["user_agent"] == USER_AGENT
     assert request["params"]["maxlag"] == "5"
     assert request["params"]["titles"] == "Sony"
+
+
+def test_the_connection_can_name_its_own_contact(wikipedia_control, stack, monkeypatch):
+    agent = "acme-enrichment/2.1 (https://acme.example/data; data-team@acme.example)"
+    conn = {"conn_type": "http", "host": stack.url("wikipedia"), "extra": {"User-Agent": agent}}
+    monkeypatch.setenv("AIRFLOW_CONN_WIKIPEDIA_DEFAULT", json.dumps(conn))
+    fetch_summary("Sony")
+    assert [r["user_agent"] for r in wikipedia_control.requests()] == [agent]
 
 
 @pytest.mark.parametrize(
