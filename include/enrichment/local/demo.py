@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import logging
 import os
 import subprocess
 import sys
@@ -88,11 +87,9 @@ def main() -> None:
             env,
             logs / f"{DAG_ID}-{ds}.log",
         )
-        os.environ.update(env)
-        from enrichment import companies, results
-
         # Reading the file back is the demo's business; the hook's credential notes are not.
-        logging.getLogger("airflow.providers.amazon").setLevel(logging.WARNING)
+        os.environ.update(env, AIRFLOW__LOGGING__NAMESPACE_LEVELS="airflow.providers=WARNING")
+        from enrichment import companies, results
 
         key = results.sentiment_key(results.SENTIMENT_PREFIX, ds, companies.COMPANIES_TABLE)
         print()
