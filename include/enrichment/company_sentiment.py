@@ -35,7 +35,6 @@ COLUMNS = {
     "error": "string",
     "ds": "string",
 }
-STATUSES = ("ok", "not_found", "ambiguous", "error")
 
 Row = dict[str, Any]
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from enrichment.local.stack import PROJECT_ROOT
-from tests.network import free_port, port_is_free
+from enrichment.local.stack import PROJECT_ROOT, port_is_free
+from tests.network import free_port
 
 pytestmark = pytest.mark.integration
 

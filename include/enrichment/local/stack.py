@@ -69,7 +69,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _port_free(port: int) -> bool:
+def port_is_free(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
@@ -109,7 +109,7 @@ class Stack:
         if pid:
             self._stop(service)
         port = self.ports[service.name]
-        if not _port_free(port):
+        if not port_is_free(port):
             raise RuntimeError(
                 f"port {port} for the {service.name} stand-in is taken by another program; "
                 f"free it or set {service.port_env()}"
