@@ -86,11 +86,16 @@ def validate_items(items: Iterable[Mapping[str, Any]]) -> Validation:
     return result
 
 
-def scan_table(table_name: str, conn_id: str = AWS_CONN_ID) -> ScanResult:
-    """Every item of the table, following ``LastEvaluatedKey`` past each 1 MB page."""
+def _table(table_name: str, conn_id: str):
+    """The boto3 Table resource, built by the provider's hook from the connection."""
     from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
 
-    table = DynamoDBHook(aws_conn_id=conn_id).conn.Table(table_name)
+    return DynamoDBHook(aws_conn_id=conn_id).conn.Table(table_name)
+
+
+def scan_table(table_name: str, conn_id: str = AWS_CONN_ID) -> ScanResult:
+    """Every item of the table, following ``LastEvaluatedKey`` past each 1 MB page."""
+    table = _table(table_name, conn_id)
     items: list[dict[str, Any]] = []
     pages = 0
     kwargs: dict[str, Any] = {}
@@ -107,9 +112,7 @@ def put_companies(
     table_name: str, items: Iterable[Mapping[str, Any]], conn_id: str = AWS_CONN_ID
 ) -> int:
     """Write items keyed by ``name``; writing the same item again changes nothing."""
-    from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
-
-    table = DynamoDBHook(aws_conn_id=conn_id).conn.Table(table_name)
+    table = _table(table_name, conn_id)
     count = 0
     with table.batch_writer(overwrite_by_pkeys=["name"]) as batch:
         for item in items:

@@ -42,11 +42,15 @@ log = logging.getLogger(__name__)
 
 
 def _row(company: Company, ds: str, status: str, **values: Any) -> Row:
-    row: Row = dict.fromkeys(COLUMNS)
-    row.update(name=company["name"], wikipedia_title=company["wikipedia_title"], ds=ds)
-    row.update(wikipedia_snippet="", error="")
-    row.update(status=status, **values)
-    return row
+    return dict.fromkeys(COLUMNS) | {
+        "name": company["name"],
+        "wikipedia_title": company["wikipedia_title"],
+        "wikipedia_snippet": "",
+        "status": status,
+        "error": "",
+        "ds": ds,
+        **values,
+    }
 
 
 def analyse_company(company: Company, ds: str, sentences: int, language: str) -> Row:

@@ -117,18 +117,22 @@ def retry_after_seconds(response: requests.Response) -> float | None:
 
 def fetch_summary(title: str, sentences: int = 1, conn_id: str = WIKIPEDIA_CONN_ID) -> Summary:
     """Fetch the first ``sentences`` sentences of the intro of ``title``."""
+    import requests
     from airflow.providers.http.hooks.http import HttpHook
 
     hook = HttpHook(method="GET", http_conn_id=conn_id)
-    user_agent = hook.get_connection(conn_id).extra_dejson.get("User-Agent", USER_AGENT)
-    options = {"timeout": REQUEST_TIMEOUT, "check_response": False}
+    # One connection lookup per company: the session carries the connection's host,
+    # settings and extra headers, and is reused (with its TCP connection) on throttling.
+    session = hook.get_conn(extra_options={"timeout": REQUEST_TIMEOUT, "check_response": False})
+    if session.headers.get("User-Agent") == requests.utils.default_user_agent():
+        session.headers["User-Agent"] = USER_AGENT
+    session.headers["Accept"] = "application/json"
+    url = hook.url_from_endpoint(API_ENDPOINT)
+    request = session.prepare_request(
+        requests.Request("GET", url, params=summary_request(title, sentences))
+    )
     for attempt in range(1, THROTTLE_ATTEMPTS + 1):
-        response = hook.run(
-            endpoint=API_ENDPOINT,
-            data=summary_request(title, sentences),
-            headers={"User-Agent": user_agent, "Accept": "application/json"},
-            extra_options=options,
-        )
+        response = hook.run_and_check(session, request, hook.merged_extra)
         wait = retry_after_seconds(response)
         if wait is None:
             break

@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -51,9 +52,7 @@ def _summary(csv_text: str) -> str:
         lines.append(
             f"{row['name'][:22]:<22} {row['status']:<10} {row['sentiment'] or '-':<9} {scores}"
         )
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    counts = Counter(row["status"] for row in rows)
     lines.append(", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
     return "\n".join(lines)
 
