@@ -17,7 +17,11 @@ from pathlib import Path
 import pytest
 
 from enrichment.local.stack import PROJECT_ROOT, Stack, airflow_env
+from tests.netns import ISOLATED_ENV
 from tests.network import free_port
+
+# tests/isolated runs only in its own network namespace, through test_isolated_suite.py.
+collect_ignore = [] if os.environ.get(ISOLATED_ENV) == "1" else ["isolated"]
 
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="enrichment-tests-"))
 os.environ.update(airflow_env(SESSION_DIR))
