@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from enrichment.local.stack import PROJECT_ROOT, Stack, airflow_env
+from enrichment.local.stack import PROJECT_ROOT, SERVICES, Stack, airflow_env
 from tests.netns import ISOLATED_ENV
 from tests.network import free_port
 
@@ -40,8 +40,8 @@ AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    """The AWS and Wikipedia stand-ins, with ``aws_default``/``wikipedia_default`` on them."""
-    local = Stack(SESSION_DIR / "stack", ports={"aws": free_port(), "wikipedia": free_port()})
+    """The stand-ins, with ``aws_default``/``wikipedia_default`` and the sites file on them."""
+    local = Stack(SESSION_DIR / "stack", ports={s.name: free_port() for s in SERVICES})
     local.up()
     os.environ.update(local.connection_env())
     yield local

@@ -48,6 +48,17 @@ def address_problem(address: IPAddress) -> str | None:
     return None
 
 
+def literal_address_problem(host: str) -> str | None:
+    """For a host that is an IP literal, why it is off limits (``"link-local address
+    169.254.169.254"``); None for a public literal or a name."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+    problem = address_problem(address)
+    return f"{problem} {address}" if problem else None
+
+
 def resolve(host: str, port: int) -> list[IPAddress]:
     """Every address ``host`` resolves to (an IP literal resolves to itself)."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -74,7 +85,10 @@ def checked_addresses(host: str, port: int, allow_private: bool) -> list[IPAddre
 
 def check_url(url: str, allow_private: bool) -> None:
     """Raise :class:`RefusedURL` unless ``url`` is http(s) to an allowed address."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:  # "http://[oops/": an unbalanced IPv6 bracket
+        raise RefusedURL(url, f"not a valid URL ({error})") from None
     if parts.scheme not in ALLOWED_SCHEMES:
         raise RefusedURL(url, f"scheme {parts.scheme or '(none)'!r} is not http/https")
     if not parts.hostname:
@@ -93,7 +107,8 @@ def guarded_session(allow_private: bool, user_agent: str) -> requests.Session:
     """A requests session whose every connection goes to a checked address.
 
     Proxies from the environment are ignored: a proxy would make the address check
-    meaningless. Redirects are the caller's to follow, hop by hop, with :func:`check_url`.
+    meaningless. Redirects are the caller's to follow (``allow_redirects=False``), hop by
+    hop, with :func:`check_url`; any hop followed anyway still connects only if allowed.
     """
     import requests
     from requests.adapters import HTTPAdapter
@@ -103,9 +118,13 @@ def guarded_session(allow_private: bool, user_agent: str) -> requests.Session:
     class _Pinned:
         def _new_conn(self):
             addresses = checked_addresses(self.host, self.port, allow_private)
-            # Connect to the address just checked; Host header and TLS SNI keep the name.
-            self._dns_host = str(addresses[0])
-            return super()._new_conn()
+            # Connect to the address just checked. urllib3's ``host`` (Host header, TLS SNI
+            # and certificate check) reads ``_dns_host``, so the name is put back after.
+            name, self._dns_host = self._dns_host, str(addresses[0])
+            try:
+                return super()._new_conn()
+            finally:
+                self._dns_host = name
 
     class PinnedHTTPConnection(_Pinned, HTTPConnection):
         pass
@@ -129,7 +148,6 @@ def guarded_session(allow_private: bool, user_agent: str) -> requests.Session:
 
     session = requests.Session()
     session.trust_env = False
-    session.max_redirects = 0
     session.headers["User-Agent"] = user_agent
     adapter = GuardedAdapter(max_retries=0)
     session.mount("http://", adapter)

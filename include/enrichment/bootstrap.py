@@ -23,10 +23,10 @@ import yaml
 
 from enrichment import AWS_CONN_ID, companies, wikipedia
 from enrichment.companies import COMPANIES_TABLE
+from enrichment.image_table import IMAGE_LABELS_TABLE
 from enrichment.results import SENTIMENT_BUCKET
 
 COMPANIES_FILE = Path(__file__).resolve().parents[1] / "config" / "companies.yaml"
-IMAGE_LABELS_TABLE = "image_labels"
 TABLE_KEYS = {COMPANIES_TABLE: "name", IMAGE_LABELS_TABLE: "image_id"}
 
 log = logging.getLogger(__name__)

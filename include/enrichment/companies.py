@@ -14,6 +14,7 @@ from typing import Any, TypedDict
 from airflow.sdk.exceptions import AirflowFailException
 
 from enrichment import AWS_CONN_ID
+from enrichment.dynamodb import dynamodb_table
 
 COMPANIES_TABLE = "fang"
 # Wikipedia titles are at most 255 bytes; a longer name cannot be an article.
@@ -86,16 +87,9 @@ def validate_items(items: Iterable[Mapping[str, Any]]) -> Validation:
     return result
 
 
-def _table(table_name: str, conn_id: str):
-    """The boto3 Table resource, built by the provider's hook from the connection."""
-    from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
-
-    return DynamoDBHook(aws_conn_id=conn_id).conn.Table(table_name)
-
-
 def scan_table(table_name: str, conn_id: str = AWS_CONN_ID) -> ScanResult:
     """Every item of the table, following ``LastEvaluatedKey`` past each 1 MB page."""
-    table = _table(table_name, conn_id)
+    table = dynamodb_table(table_name, conn_id)
     items: list[dict[str, Any]] = []
     pages = 0
     kwargs: dict[str, Any] = {}
@@ -112,7 +106,7 @@ def put_companies(
     table_name: str, items: Iterable[Mapping[str, Any]], conn_id: str = AWS_CONN_ID
 ) -> int:
     """Write items keyed by ``name``; writing the same item again changes nothing."""
-    table = _table(table_name, conn_id)
+    table = dynamodb_table(table_name, conn_id)
     count = 0
     with table.batch_writer(overwrite_by_pkeys=["name"]) as batch:
         for item in items:

@@ -26,7 +26,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
-from enrichment.address_guard import RefusedURL, check_url, guarded_session
+from enrichment.address_guard import (
+    RefusedURL,
+    check_url,
+    guarded_session,
+    literal_address_problem,
+)
 from enrichment.links import extract_refs, normalise_url
 
 if TYPE_CHECKING:
@@ -176,9 +181,16 @@ class SiteCrawler:
 
     def check(self, url: str) -> None:
         """Raise :class:`Skipped` unless ``url`` is on the site and its address allowed."""
-        parts = urlsplit(url)
-        if parts.scheme in ("http", "https") and not self.site.on_site(url):
-            raise Skipped("off-site")
+        try:
+            parts = urlsplit(url)
+            on_site = self.site.on_site(url)
+        except ValueError as error:  # a crawled "http://[oops/" or "http://host:99999/"
+            raise Skipped(f"refused: not a valid URL ({error})") from None
+        if parts.scheme in ("http", "https") and not on_site:
+            # An address literal says what it is without DNS; the site's allowance of
+            # private addresses covers its own hosts only.
+            problem = literal_address_problem(parts.hostname or "")
+            raise Skipped(f"refused: {problem}" if problem else "off-site")
         # Hosts repeat on every link of a site: resolve and judge each origin once per crawl.
         origin = (parts.scheme, parts.netloc)
         with self._refusals_lock:
@@ -229,11 +241,17 @@ class SiteCrawler:
         """GET ``url`` following at most MAX_REDIRECTS hops, each checked like a new URL."""
         import requests
 
-        for _ in range(MAX_REDIRECTS + 1):
-            if obey_robots:
-                self.admit(url)
-            else:
-                self.check(url)
+        for hop in range(MAX_REDIRECTS + 1):
+            try:
+                if obey_robots:
+                    self.admit(url)
+                else:
+                    self.check(url)
+            except Skipped as skipped:
+                if hop == 0:
+                    raise
+                # The skipped URL is the one asked for; say where it led.
+                raise Skipped(f"redirect to {url}: {skipped.reason}") from None
             slot = self.limiter.wait(urlsplit(url).netloc)
             try:
                 response = self.session.get(
@@ -280,7 +298,9 @@ def crawl_site(site: Site, limits: Limits, max_images: int) -> SiteCrawl:
     """Pages of ``site`` breadth-first, then up to ``max_images`` of the images they show."""
     crawler = SiteCrawler(site, limits)
     result = SiteCrawl(site=site.name)
+    # Apart, so a URL linked as a page (<a href="big.jpg">) is still collected as an image.
     seen: set[str] = set()
+    seen_images: set[str] = set()
     frontier: list[tuple[str, str | None]] = []
     images: list[ImageRef] = []
 
@@ -327,8 +347,8 @@ def crawl_site(site: Site, limits: Limits, max_images: int) -> SiteCrawl:
                     result.pages.append(url)
                     refs = extract_refs(outcome.body, outcome.url)
                     for image in refs.images:
-                        if image not in seen:
-                            seen.add(image)
+                        if image not in seen_images:
+                            seen_images.add(image)
                             if admit(image, url):
                                 images.append(ImageRef(image, url, site.name))
                     for link in refs.links:

@@ -17,10 +17,14 @@ def normalise_url(url: str, base: str | None = None) -> str:
     """``url`` made absolute against ``base`` and spelled one way.
 
     URLs that are not hierarchical (``javascript:``, ``mailto:``, ``data:``) come back
-    absolute but otherwise untouched, for the address guard to refuse by scheme.
+    absolute but otherwise untouched, for the address guard to refuse by scheme; so do
+    URLs that do not parse (``http://[oops/``), for it to refuse as invalid.
     """
-    absolute = urljoin(base, url.strip()) if base else url.strip()
-    parts = urlsplit(absolute)
+    try:
+        absolute = urljoin(base, url.strip()) if base else url.strip()
+        parts = urlsplit(absolute)
+    except ValueError:
+        return url.strip()
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         return absolute
@@ -34,7 +38,23 @@ def normalise_url(url: str, base: str | None = None) -> str:
     # Built from host and port only: credentials in a crawled link are never ours to send.
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    return urlunsplit((scheme, netloc, _remove_dot_segments(parts.path), query, ""))
+
+
+def _remove_dot_segments(path: str) -> str:
+    """``/a/b/../c`` as ``/a/c`` (RFC 3986 5.2.4); an empty path as ``/``. urljoin does this
+    for relative references only, not for a URL that is already absolute."""
+    segments = path.split("/")[1:]
+    kept: list[str] = []
+    for segment in segments:
+        if segment == "..":
+            if kept:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    if segments and segments[-1] in (".", ".."):
+        kept.append("")  # "/a/b/.." is the directory "/a/"
+    return "/" + "/".join(kept)
 
 
 @dataclass(frozen=True)
@@ -57,7 +77,7 @@ def extract_refs(html: str | bytes, page_url: str) -> PageRefs:
 
     soup = BeautifulSoup(html, "html.parser")
     base_tag = soup.find("base", href=True)
-    base = urljoin(page_url, base_tag["href"]) if base_tag else page_url
+    base = normalise_url(base_tag["href"], page_url) if base_tag else page_url
 
     images: list[str] = []
     for meta in soup.find_all("meta", content=True):

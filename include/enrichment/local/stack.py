@@ -1,4 +1,4 @@
-"""Start, check and stop the local stand-ins: the AWS endpoint and the Wikipedia API.
+"""Start, check and stop the local stand-ins: AWS endpoint, Wikipedia API, sample site.
 
 Each stand-in is a real HTTP server on 127.0.0.1 in its own process, with its pid, port
 and log under the state directory (``.local/`` by default). ``up`` is idempotent: a
@@ -42,7 +42,9 @@ class Service:
 SERVICES = (
     Service("aws", "enrichment.local.aws_server", 8950, "/moto-api/"),
     Service("wikipedia", "enrichment.local.wikipedia_api", 8951, "/healthz"),
+    Service("site", "enrichment.local.sample_site", 8952, "/healthz"),
 )
+LOCAL_SITES_FILE = PROJECT_ROOT / "include" / "config" / "sites.local.yaml"
 
 
 def _healthy(url: str) -> bool:
@@ -75,7 +77,7 @@ def port_is_free(port: int) -> bool:
 
 
 class Stack:
-    """The stand-ins of one state directory; ports default to 8950/8951 (env overrides)."""
+    """The stand-ins of one state directory; ports default to 8950-8952 (env overrides)."""
 
     def __init__(self, state_dir: Path = DEFAULT_STATE_DIR, ports: dict[str, int] | None = None):
         self.state_dir = Path(state_dir)
@@ -154,8 +156,10 @@ class Stack:
         }
 
     def connection_env(self) -> dict[str, str]:
-        """``AIRFLOW_CONN_*`` variables pointing Airflow's connections at the stand-ins."""
-        return connection_env(aws_url=self.url("aws"), wikipedia_url=self.url("wikipedia"))
+        """Environment pointing Airflow's connections and the crawler at the stand-ins."""
+        return connection_env(
+            aws_url=self.url("aws"), wikipedia_url=self.url("wikipedia"), site_url=self.url("site")
+        )
 
 
 def airflow_env(state_dir: Path = DEFAULT_STATE_DIR) -> dict[str, str]:
@@ -172,8 +176,9 @@ def airflow_env(state_dir: Path = DEFAULT_STATE_DIR) -> dict[str, str]:
     }
 
 
-def connection_env(aws_url: str, wikipedia_url: str) -> dict[str, str]:
-    """Connections for local development; production defines its own without endpoints."""
+def connection_env(aws_url: str, wikipedia_url: str, site_url: str) -> dict[str, str]:
+    """Connections and the sites file for local development; production defines its own
+    connections without endpoints and crawls ``include/config/sites.yaml``."""
     aws = {
         "conn_type": "aws",
         # moto accepts any credentials; these keep boto3 from looking for real ones.
@@ -193,11 +198,13 @@ def connection_env(aws_url: str, wikipedia_url: str) -> dict[str, str]:
     return {
         "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(aws),
         "AIRFLOW_CONN_WIKIPEDIA_DEFAULT": json.dumps(wikipedia),
+        "ENRICHMENT_SITES_FILE": str(LOCAL_SITES_FILE),
+        "ENRICHMENT_SAMPLE_SITE_URL": site_url,
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Local stand-ins for AWS and Wikipedia.")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["up", "down", "status", "env"])
     parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
     args = parser.parse_args()
