@@ -21,6 +21,7 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/parse_time.py
+	$(BIN)/python bench/crawl_rate.py
 
 # Recompile the lock after editing requirements.in (needs uv on PATH).
 lock:

@@ -23,6 +23,8 @@ HEAVY_MODULES = (
     "botocore",
     "requests",
     "PIL",
+    "bs4",
+    "yaml",
     "moto",
     "airflow.providers.amazon.aws.hooks",
     "airflow.providers.http.hooks",
@@ -37,7 +39,7 @@ def dagbag():
 
 
 def test_there_are_dag_files():
-    assert [f.name for f in DAG_FILES] == ["company_sentiment.py"]
+    assert [f.name for f in DAG_FILES] == ["company_sentiment.py", "image_labels.py"]
 
 
 @pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda f: f.name)
@@ -98,6 +100,40 @@ def test_company_sentiment_params_match_the_design_contract(dagbag):
         "language": "en",
         "max_companies": 1000,
         "max_error_share": 0.2,
+    }
+    for name in params:
+        assert params.get_param(name).description, name
+
+
+def test_image_labels_shape(dagbag):
+    dag = dagbag.dags["image_labels"]
+    assert dag.schedule == "@daily"
+    assert dag.catchup is False
+    assert dag.max_active_runs == 1
+    assert {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks} == {
+        "crawl": ["batch", "summarise"],
+        "batch": ["label"],
+        "label": ["summarise"],
+        "summarise": [],
+    }
+    assert dag.get_task("summarise").trigger_rule == "none_failed"
+
+
+def test_image_labels_params_match_the_design_contract(dagbag):
+    params = dagbag.dags["image_labels"].params
+    assert {name: params[name] for name in params} == {
+        "sites": [],
+        "labels_table": "image_labels",
+        "bucket": "fangsentiment",
+        "image_prefix": "images/",
+        "report_prefix": "reports/image_labels/",
+        "max_depth": 3,
+        "max_pages": 50,
+        "max_images": 200,
+        "max_image_bytes": 15 * 1024 * 1024,
+        "batch_size": 25,
+        "max_labels": 10,
+        "min_confidence": 70.0,
     }
     for name in params:
         assert params.get_param(name).description, name

@@ -1,9 +1,10 @@
 """The main job on the local stand-ins: ``make demo``.
 
 Starts the stand-ins, prepares Airflow's metadata database, bootstraps tables, bucket,
-seed and pool, runs the ``company_sentiment`` DAG for one date with ``airflow dags test``
-and prints one line per company and the S3 URI of the result. The stand-ins are stopped
-at the end (also on failure or Ctrl-C), so running it again starts clean.
+seed and pool, runs both DAGs for one date with ``airflow dags test`` and prints what
+they produced: one line per company with its sentiment, and one line per labelled image
+with the run's counts and skips. The stand-ins are stopped at the end (also on failure
+or Ctrl-C), so running it again starts clean.
 
     python -m enrichment.local.demo [--date YYYY-MM-DD] [--keep-running]
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
@@ -23,7 +25,7 @@ from pathlib import Path
 
 from enrichment.local.stack import Stack, airflow_env
 
-DAG_ID = "company_sentiment"
+DAG_IDS = ("company_sentiment", "image_labels")
 
 
 def _run(step: str, command: list[str], env: dict[str, str], log_path: Path) -> float:
@@ -57,6 +59,22 @@ def _summary(csv_text: str) -> str:
     return "\n".join(lines)
 
 
+def _image_summary(report: dict, items: list[dict]) -> str:
+    lines = [f"{'image':<14} {'from':<28} {'size':>9}  labels"]
+    for item in sorted(items, key=lambda item: item["source_url"]):
+        path = item["source_url"].split("/", 3)[-1]
+        labels = ", ".join(label["name"] for label in item["labels"]) or "-"
+        size = f"{item['width']}x{item['height']}"
+        lines.append(f"{item['image_id'][:12]}.. /{path[:27]:<27} {size:>9}  {labels}")
+    lines.append(
+        f"{report['pages']} pages, {report['images']} distinct images, "
+        f"{report['labelled']} labelled, {report['seen_again']} already known, "
+        f"{report['rekognition_calls']} Rekognition calls, {report['skipped']} skipped:"
+    )
+    lines.extend(f"  skipped {skip['url'][:60]}: {skip['reason']}" for skip in report["skips"])
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--date", type=date.fromisoformat, default=datetime.now(UTC).date())
@@ -71,7 +89,10 @@ def main() -> None:
     airflow = str(Path(sys.executable).with_name("airflow"))
     started = time.monotonic()
     try:
-        print(f"Local stand-ins: AWS {stack.url('aws')}, Wikipedia {stack.url('wikipedia')}")
+        print(
+            f"Local stand-ins: AWS {stack.url('aws')}, Wikipedia {stack.url('wikipedia')}, "
+            f"sample site {stack.url('site')}"
+        )
         stack.up()
         _run("airflow db migrate", [airflow, "db", "migrate"], env, logs / "db-migrate.log")
         _run(
@@ -80,20 +101,31 @@ def main() -> None:
             env,
             logs / "bootstrap.log",
         )
-        _run(
-            f"{DAG_ID} for {ds}",
-            [airflow, "dags", "test", DAG_ID, ds],
-            env,
-            logs / f"{DAG_ID}-{ds}.log",
-        )
-        # Reading the file back is the demo's business; the hook's credential notes are not.
+        for dag_id in DAG_IDS:
+            _run(
+                f"{dag_id} for {ds}",
+                [airflow, "dags", "test", dag_id, ds],
+                env,
+                logs / f"{dag_id}-{ds}.log",
+            )
+        # Reading the results back is the demo's business; the hook's credential notes are not.
         os.environ.update(env, AIRFLOW__LOGGING__NAMESPACE_LEVELS="airflow.providers=WARNING")
-        from enrichment import companies, results
+        from enrichment import companies, image_table, results
+        from enrichment.dynamodb import dynamodb_table
 
         key = results.sentiment_key(results.SENTIMENT_PREFIX, ds, companies.COMPANIES_TABLE)
         print()
         print(_summary(results.get_text(results.SENTIMENT_BUCKET, key)))
-        print(f"\nResult: s3://{results.SENTIMENT_BUCKET}/{key}")
+        print(f"\nResult: s3://{results.SENTIMENT_BUCKET}/{key}\n")
+        report_key = results.report_key(results.REPORT_PREFIX, ds)
+        report = json.loads(results.get_text(results.SENTIMENT_BUCKET, report_key))
+        items = dynamodb_table(image_table.IMAGE_LABELS_TABLE).scan()["Items"]
+        print(_image_summary(report, items))
+        print(
+            f"\nResult: DynamoDB table {image_table.IMAGE_LABELS_TABLE}, images under "
+            f"s3://{results.SENTIMENT_BUCKET}/{results.IMAGE_PREFIX}, "
+            f"summary s3://{results.SENTIMENT_BUCKET}/{report_key}"
+        )
         print(f"Logs:   {logs}/  (total {time.monotonic() - started:.1f}s)")
     finally:
         if not args.keep_running:

@@ -1,4 +1,7 @@
-"""The README's main command, run the way a user runs it, twice in a row."""
+"""The README's main command, run the way a user runs it, twice in a row.
+
+In its own network namespace: the demo crawls the sample site, which links to refused
+addresses."""
 
 from __future__ import annotations
 
@@ -8,14 +11,14 @@ import sys
 
 import pytest
 
-from enrichment.local.stack import PROJECT_ROOT, port_is_free
+from enrichment.local.stack import PROJECT_ROOT, SERVICES, port_is_free
 from tests.network import free_port
 
 pytestmark = pytest.mark.integration
 
 
 def test_demo_runs_end_to_end_and_again(tmp_path):
-    ports = {"ENRICHMENT_AWS_PORT": free_port(), "ENRICHMENT_WIKIPEDIA_PORT": free_port()}
+    ports = {service.port_env(): free_port() for service in SERVICES}
     env = os.environ | {k: str(v) for k, v in ports.items()}
     env["ENRICHMENT_STATE_DIR"] = str(tmp_path / "state")
     for run in (1, 2):
@@ -33,5 +36,12 @@ def test_demo_runs_end_to_end_and_again(tmp_path):
         assert "Enron                  ok         NEGATIVE" in out
         assert "Delta                  ambiguous  -" in out
         assert "1 ambiguous, 2 not_found, 33 ok" in out
+        assert (
+            "7 pages, 11 distinct images, 11 labelled, 0 already known, "
+            "11 Rekognition calls, 18 skipped:"
+        ) in out
+        assert "/images/huge.png             1450x1450  Gray, Pattern" in out
+        assert "/images/fake.jpg: not an image (no known magic number)" in out
+        assert "summary s3://fangsentiment/reports/image_labels/ds=2026-11-02/summary.json" in out
         assert all(port_is_free(port) for port in ports.values()), "stand-ins left running"
         assert not list((tmp_path / "state").glob("*.pid"))
