@@ -27,22 +27,32 @@ def sites_file() -> Path:
     return Path(os.environ.get(SITES_FILE_ENV) or DEFAULT_SITES_FILE)
 
 
-def _expand(text: str, path: Path) -> str:
-    def value(match: re.Match[str]) -> str:
+def _expand(value: object, path: Path) -> object:
+    """``value`` with ``${VARIABLE}``s in its strings replaced from the environment."""
+
+    def variable(match: re.Match[str]) -> str:
         if match.group(1) not in os.environ:
             raise SitesConfigError(f"{path}: ${{{match.group(1)}}} is not set in the environment")
         return os.environ[match.group(1)]
 
-    return VARIABLE.sub(value, text)
+    if isinstance(value, str):
+        return VARIABLE.sub(variable, value)
+    if isinstance(value, list):
+        return [_expand(item, path) for item in value]
+    if isinstance(value, dict):
+        return {key: _expand(item, path) for key, item in value.items()}
+    return value
 
 
 def parse_sites(text: str, path: Path) -> dict[str, Site]:
     """Sites by name from the YAML ``text``; a clear error naming the file and the entry."""
     import yaml
 
-    entries = (yaml.safe_load(_expand(text, path)) or {}).get("sites") or []
+    entries = _expand((yaml.safe_load(text) or {}).get("sites") or [], path)
     sites: dict[str, Site] = {}
     for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise SitesConfigError(f"{path}: site #{number} is not a mapping")
         unknown = set(entry) - SITE_FIELDS
         if unknown or not entry.get("name") or not entry.get("start_urls"):
             raise SitesConfigError(

@@ -1,10 +1,10 @@
-"""The stand-ins' own logic: MediaWiki title rules, sentence cuts, the sentiment scorer."""
+"""The stand-ins' own logic: MediaWiki title rules, sentence cuts, sentiment and labels."""
 
 from __future__ import annotations
 
 import pytest
 
-from enrichment.local.aws_server import score_sentiment
+from enrichment.local.aws_server import label_image, score_sentiment
 from enrichment.local.wikipedia_api import first_sentences, normalise_title
 
 
@@ -40,3 +40,50 @@ def test_scorer_labels(text, label):
     response = score_sentiment(text)
     assert response["Sentiment"] == label
     assert sum(response["SentimentScore"].values()) == pytest.approx(1.0, abs=1e-5)
+
+
+def png(colour: tuple[int, int, int], size=(100, 100), noise: bool = False) -> bytes:
+    import io
+    import random
+
+    from PIL import Image
+
+    image = Image.new("RGB", size, colour)
+    if noise:
+        rng = random.Random(7)
+        image = Image.frombytes("RGB", size, rng.randbytes(size[0] * size[1] * 3))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_label_stand_in_reads_the_colours_of_the_image():
+    labels = label_image(png((230, 30, 30)), max_labels=10, min_confidence=55)
+    assert [(label["Name"], label["Confidence"]) for label in labels] == [("Red", 100.0)]
+    assert labels[0]["Parents"] == [{"Name": "Color"}]
+
+
+def test_label_stand_in_honours_max_labels_and_min_confidence():
+    noise = png((0, 0, 0), noise=True)
+    everything = label_image(noise, max_labels=10, min_confidence=0)
+    confidences = [label["Confidence"] for label in everything]
+    assert "Pattern" in {label["Name"] for label in everything}
+    assert len(everything) > 3
+    assert confidences == sorted(confidences, reverse=True)
+    assert label_image(noise, max_labels=2, min_confidence=0) == everything[:2]
+    confident = label_image(noise, max_labels=10, min_confidence=60)
+    assert confident == [label for label in everything if label["Confidence"] >= 60]
+    assert 0 < len(confident) < len(everything)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"RIFF\x00\x00\x00\x00WEBPVP8 ", id="webp"),
+        pytest.param(b"GIF89a", id="gif"),
+        pytest.param(b"<svg xmlns='http://www.w3.org/2000/svg'/>", id="svg"),
+    ],
+)
+def test_label_stand_in_takes_only_jpeg_and_png(data):
+    with pytest.raises(ValueError, match="invalid image format"):
+        label_image(data, max_labels=10, min_confidence=55)
