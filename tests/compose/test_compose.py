@@ -1,0 +1,167 @@
+"""docker-compose.yaml: valid against the Compose specification, and in step with the path
+the tests run (``make airflow``): same components and commands, same init steps, same
+connections, same stand-ins, same Airflow version as the lock.
+
+There is no Docker engine here, so the file is checked, not run; everything it would run
+is run by the end-to-end tests through ``enrichment.local.airflow_local``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shlex
+from importlib import resources
+from importlib.metadata import version
+from importlib.util import find_spec
+
+import jsonschema
+import pytest
+import yaml
+
+from enrichment.local.airflow_local import COMPONENTS, INIT_STEPS, LocalAirflow, MetadataDatabase
+from enrichment.local.stack import PROJECT_ROOT, SERVICES, Stack
+
+COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yaml").read_text())
+SERVICES_BY_NAME = COMPOSE["services"]
+# The official compose file's service name for each Airflow component.
+AIRFLOW_SERVICES = {
+    "api-server": "airflow-apiserver",
+    "scheduler": "airflow-scheduler",
+    "dag-processor": "airflow-dag-processor",
+    "triggerer": "airflow-triggerer",
+}
+
+
+@pytest.fixture(scope="module")
+def compose_spec() -> jsonschema.protocols.Validator:
+    """The Compose specification's JSON schema, as check-jsonschema ships it."""
+    schema_file = resources.files("check_jsonschema.builtin_schemas") / "vendor"
+    schema = json.loads((schema_file / "compose-spec.json").read_text())
+    validator = jsonschema.validators.validator_for(schema)
+    validator.check_schema(schema)
+    return validator(schema)
+
+
+def test_file_follows_the_compose_specification(compose_spec):
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in compose_spec.iter_errors(COMPOSE)]
+    assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("where", "change"),
+    [
+        pytest.param("airflow-scheduler", {"comand": "scheduler"}, id="misspelt-key"),
+        pytest.param("postgres", {"healthcheck": {"test": 5}}, id="healthcheck-not-a-command"),
+        pytest.param(
+            "airflow-apiserver",
+            {"depends_on": {"postgres": {"condition": "when_ready"}}},
+            id="unknown-depends-on-condition",
+        ),
+    ],
+)
+def test_the_specification_check_rejects_broken_files(compose_spec, where, change):
+    broken = copy.deepcopy(COMPOSE)
+    broken["services"][where].update(change)
+    assert list(compose_spec.iter_errors(broken))
+
+
+def test_airflow_components_are_the_services_of_the_official_file():
+    assert set(AIRFLOW_SERVICES) == set(COMPONENTS)
+    for component, service in AIRFLOW_SERVICES.items():
+        assert SERVICES_BY_NAME[service]["command"] == component
+        assert "healthcheck" in SERVICES_BY_NAME[service], service
+        depends = SERVICES_BY_NAME[service]["depends_on"]
+        assert depends["airflow-init"] == {"condition": "service_completed_successfully"}
+        assert depends["postgres"] == {"condition": "service_healthy"}
+    assert "healthcheck" in SERVICES_BY_NAME["postgres"]
+
+
+def test_init_runs_the_local_runners_steps_through_the_same_entry_points():
+    init = SERVICES_BY_NAME["airflow-init"]
+    assert init["entrypoint"] == "/bin/bash"
+    assert init["command"] == ["-c", " && ".join(shlex.join(s) for s in INIT_STEPS.values())]
+    assert INIT_STEPS["bootstrap"] == ["python", "-m", "enrichment.bootstrap"]
+
+
+def test_settings_match_the_local_runner(tmp_path):
+    environment = SERVICES_BY_NAME["airflow-scheduler"]["environment"]
+    local = LocalAirflow(
+        Stack(tmp_path),
+        tmp_path,
+        port=8080,
+        database=MetadataDatabase("postgresql+psycopg2://airflow:airflow@postgres/airflow", 8),
+    ).env()
+    for name in (
+        "AIRFLOW__CORE__EXECUTOR",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS",
+        "AIRFLOW__CORE__LOAD_EXAMPLES",
+    ):
+        assert environment[name] == local[name], name
+    assert environment["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == (
+        "http://airflow-apiserver:8080/execution/"
+    )
+    assert SERVICES_BY_NAME["airflow-apiserver"]["ports"] == ["8080:8080"]
+
+
+def test_stand_ins_are_the_stacks_services():
+    for service in SERVICES:
+        compose = SERVICES_BY_NAME[service.name]
+        port = str(service.default_port)
+        assert compose["entrypoint"] == ["python", "-m"], service.name
+        assert compose["command"] == [service.module, "--host", "0.0.0.0", "--port", port]
+        assert compose["healthcheck"]["test"] == [
+            "CMD",
+            "curl",
+            "--fail",
+            f"http://localhost:{port}{service.health_path}",
+        ]
+    stand_ins = {n for n, s in SERVICES_BY_NAME.items() if s.get("entrypoint") == ["python", "-m"]}
+    for name in stand_ins:
+        assert find_spec(SERVICES_BY_NAME[name]["command"][0]) is not None, name
+        depends = SERVICES_BY_NAME["airflow-scheduler"]["depends_on"]
+        assert depends[name] == {"condition": "service_healthy"}, name
+
+
+def test_connections_are_the_stacks_with_service_names_for_hosts():
+    """The same variables as ``Stack.connection_env()``: only hosts (the services' names)
+    and the checkout's path (the image's /opt/airflow) differ."""
+    stack = Stack(PROJECT_ROOT / ".unused", ports={s.name: s.default_port for s in SERVICES})
+    replacements = {str(PROJECT_ROOT): "/opt/airflow"} | {
+        stack.url(s.name): f"http://{s.name}:{s.default_port}" for s in SERVICES
+    }
+    expected = stack.connection_env()
+    for local, in_compose in replacements.items():
+        expected = {name: value.replace(local, in_compose) for name, value in expected.items()}
+    environment = SERVICES_BY_NAME["airflow-scheduler"]["environment"]
+    in_compose = {name: value for name, value in environment.items() if name in expected}
+    assert in_compose.keys() == expected.keys()
+    for name, value in expected.items():
+        if name.startswith("AIRFLOW_CONN_"):
+            assert json.loads(in_compose[name]) == json.loads(value), name
+        else:
+            assert in_compose[name] == value, name
+
+
+def test_image_is_the_locked_airflow_built_from_the_lock():
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    base = re.search(r"^FROM apache/airflow:(\S+)-python(\S+)$", dockerfile, re.M)
+    locked = re.search(
+        r"^apache-airflow==(\S+)$", (PROJECT_ROOT / "requirements.txt").read_text(), re.M
+    )
+    assert base
+    assert locked
+    assert base[1] == locked[1] == version("apache-airflow")
+    # The lock is compiled for one Python version; the image must run that one.
+    assert f"--python-version {base[2]}" in (PROJECT_ROOT / "Makefile").read_text()
+    assert "pip install --no-cache-dir -r /opt/airflow/requirements.txt" in dockerfile
+    for service in (*AIRFLOW_SERVICES.values(), "airflow-init"):
+        assert SERVICES_BY_NAME[service]["build"] == ".", service
+        assert SERVICES_BY_NAME[service]["image"].endswith(f":{locked[1]}"), service
+        assert set(SERVICES_BY_NAME[service]["volumes"]) == {
+            "./dags:/opt/airflow/dags",
+            "./plugins:/opt/airflow/plugins",
+            "./include:/opt/airflow/include",
+        }

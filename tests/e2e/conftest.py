@@ -1,0 +1,109 @@
+"""One real Airflow for the end-to-end tests: PostgreSQL, LocalExecutor, the API server.
+
+It is started once for the package, exactly as ``make airflow`` starts it (same runner,
+same bootstrap entry point), on the session's stand-ins, a free port and a PostgreSQL
+database of its own that is dropped afterwards. The figures measured here (start-up,
+run and backfill wall times) are written to ``test-artifacts/e2e-figures.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+from enrichment.local.airflow_local import (
+    ApiClient,
+    LocalAirflow,
+    MetadataDatabase,
+    drop_database,
+    postgres_host,
+)
+from enrichment.local.stack import PROJECT_ROOT, Stack
+from tests.conftest import SESSION_DIR
+from tests.network import free_port
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+RUN_TIMEOUT = 300.0
+DAG_ID = "company_sentiment"
+
+
+@pytest.fixture(scope="package")
+def figures() -> Iterator[dict[str, float]]:
+    measured: dict[str, float] = {}
+    yield measured
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "e2e-figures.json").write_text(json.dumps(measured, indent=1) + "\n")
+
+
+@pytest.fixture(scope="package")
+def airflow(stack: Stack, figures: dict[str, float]) -> Iterator[LocalAirflow]:
+    host = postgres_host()
+    if host is None:
+        pytest.fail(
+            "the end-to-end tests need PostgreSQL for Airflow's metadata database "
+            "(unix socket /var/run/postgresql or 127.0.0.1:5432, user postgres)"
+        )
+    name = f"enrichment_e2e_{secrets.token_hex(4)}"
+    database = MetadataDatabase.postgres(host, name)
+    local = LocalAirflow(stack, SESSION_DIR / "airflow-e2e", port=free_port(), database=database)
+    try:
+        figures["airflow_start_s"] = round(local.up(), 1)
+        yield local
+    finally:
+        local.down()
+        drop_database(host, name)
+
+
+@pytest.fixture(scope="package")
+def api(airflow: LocalAirflow) -> ApiClient:
+    return airflow.api()
+
+
+@pytest.fixture(scope="package")
+def company_names(dynamodb) -> list[str]:
+    """The companies of the seeded table, as the scan task will find them."""
+    items = dynamodb.Table("fang").scan(
+        ProjectionExpression="#n", ExpressionAttributeNames={"#n": "name"}
+    )
+    return sorted(item["name"] for item in items["Items"])
+
+
+@pytest.fixture(scope="package")
+def unpaused(api: ApiClient) -> dict:
+    """Unpaused as a user does in the UI; with catchup off that schedules the latest
+    interval only. That run is waited for, so the timings below are of one run alone."""
+    assert api.patch(f"dags/{DAG_ID}", {"is_paused": False})["is_paused"] is False
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while not (scheduled := api.get(f"dags/{DAG_ID}/dagRuns", run_type="scheduled")["dag_runs"]):
+        assert time.monotonic() < deadline, "unpausing scheduled no run"
+        time.sleep(1)
+    assert len(scheduled) == 1, scheduled
+    return wait_for_run(api, DAG_ID, scheduled[0]["dag_run_id"])
+
+
+def wait_for_run(api: ApiClient, dag_id: str, run_id: str) -> dict:
+    """The run once it has finished (success or failed)."""
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while True:
+        run = api.get(f"dags/{dag_id}/dagRuns/{run_id}")
+        if run["state"] in ("success", "failed"):
+            return run
+        assert time.monotonic() < deadline, f"{run_id} still {run['state']}"
+        time.sleep(1)
+
+
+def task_instances(api: ApiClient, dag_id: str, run_id: str, task_id: str) -> list[dict]:
+    found = api.get(f"dags/{dag_id}/dagRuns/{run_id}/taskInstances", task_id=task_id, limit=1000)
+    return found["task_instances"]
+
+
+def run_seconds(run: dict) -> float:
+    """Wall time from queued to finished, as the scheduler recorded it."""
+    return (
+        datetime.fromisoformat(run["end_date"]) - datetime.fromisoformat(run["queued_at"])
+    ).total_seconds()
