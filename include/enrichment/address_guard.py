@@ -4,7 +4,7 @@ A crawled page decides what the crawler fetches next, so a hostile or careless p
 point it at the cloud metadata endpoint (169.254.169.254), a database on the private
 network or a service on loopback. Only ``http``/``https`` URLs whose host resolves to
 public addresses are fetched, unless the site is explicitly allowed to use private ones
-(the local sample site in development).
+(the local sample site in development); link-local addresses are refused even then.
 
 The check runs twice: :func:`check_url` before a URL is queued, for a clear skip reason,
 and :func:`guarded_session` at connect time, which resolves the host itself, checks
@@ -76,10 +76,12 @@ def checked_addresses(host: str, port: int, allow_private: bool) -> list[IPAddre
         addresses = resolve(host, port)
     except (socket.gaierror, UnicodeError) as error:
         raise RefusedURL(url, f"host does not resolve ({error})") from error
-    if not allow_private:
-        for address in addresses:
-            if problem := address_problem(address):
-                raise RefusedURL(url, f"{problem} {address}")
+    for address in addresses:
+        problem = address_problem(address)
+        # Link-local stays refused even for an allowed site: it is where cloud metadata
+        # (credentials) lives, and no site of ours is served from there.
+        if problem and (not allow_private or problem == "link-local address"):
+            raise RefusedURL(url, f"{problem} {address}")
     return addresses
 
 

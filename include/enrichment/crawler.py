@@ -280,6 +280,8 @@ class SiteCrawler:
                 raise Skipped(f"refused: {refused.reason}") from None
             except requests.RequestException as error:
                 raise Skipped(f"request failed: {type(error).__name__}") from None
+            except ValueError as error:  # a Location requests cannot parse ("http://[x")
+                raise Skipped(f"request failed: {type(error).__name__} ({error})") from None
             finally:
                 slot.release()
         raise Skipped(f"more than {MAX_REDIRECTS} redirects")
