@@ -1,14 +1,19 @@
 """One real Airflow for the end-to-end tests: PostgreSQL, LocalExecutor, the API server.
 
-It is started once for the package, exactly as ``make airflow`` starts it (same runner,
-same bootstrap entry point), on the session's stand-ins, a free port and a PostgreSQL
-database of its own that is dropped afterwards. The figures measured here (start-up,
-run and backfill wall times) are written to ``test-artifacts/e2e-figures.json``.
+It is started once per test module, exactly as ``make airflow`` starts it (same runner,
+same init steps), on the session's stand-ins, a free port and a PostgreSQL database of
+its own that is dropped afterwards; one module at a time, so two never share the two
+cores. The figures measured (start-up, run and backfill wall times) are written to
+``test-artifacts/e2e-figures.<module>.json``.
+
+``isolated/`` holds the image_labels tests, which feed the crawler refused addresses:
+``test_image_labels.py`` runs them in a network namespace of their own.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import time
 from collections.abc import Iterator
@@ -25,22 +30,26 @@ from enrichment.local.airflow_local import (
 )
 from enrichment.local.stack import PROJECT_ROOT, Stack
 from tests.conftest import SESSION_DIR
+from tests.netns import ISOLATED_ENV
 from tests.network import free_port
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 RUN_TIMEOUT = 300.0
-DAG_ID = "company_sentiment"
 
 
-@pytest.fixture(scope="package")
-def figures() -> Iterator[dict[str, float]]:
+collect_ignore = [] if os.environ.get(ISOLATED_ENV) == "1" else ["isolated"]
+
+
+@pytest.fixture(scope="module")
+def figures(request: pytest.FixtureRequest) -> Iterator[dict[str, float]]:
     measured: dict[str, float] = {}
     yield measured
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "e2e-figures.json").write_text(json.dumps(measured, indent=1) + "\n")
+    module = request.module.__name__.rsplit(".", 1)[1]
+    (ARTIFACTS / f"e2e-figures.{module}.json").write_text(json.dumps(measured, indent=1) + "\n")
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def airflow(stack: Stack, figures: dict[str, float]) -> Iterator[LocalAirflow]:
     host = postgres_host()
     if host is None:
@@ -59,31 +68,21 @@ def airflow(stack: Stack, figures: dict[str, float]) -> Iterator[LocalAirflow]:
         drop_database(host, name)
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def api(airflow: LocalAirflow) -> ApiClient:
     return airflow.api()
 
 
-@pytest.fixture(scope="package")
-def company_names(dynamodb) -> list[str]:
-    """The companies of the seeded table, as the scan task will find them."""
-    items = dynamodb.Table("fang").scan(
-        ProjectionExpression="#n", ExpressionAttributeNames={"#n": "name"}
-    )
-    return sorted(item["name"] for item in items["Items"])
-
-
-@pytest.fixture(scope="package")
-def unpaused(api: ApiClient) -> dict:
-    """Unpaused as a user does in the UI; with catchup off that schedules the latest
-    interval only. That run is waited for, so the timings below are of one run alone."""
-    assert api.patch(f"dags/{DAG_ID}", {"is_paused": False})["is_paused"] is False
+def unpause(api: ApiClient, dag_id: str) -> dict:
+    """Unpause as a user does in the UI, and wait for the run that follows: with catchup
+    off, the latest interval only. Waiting keeps the timings of later runs unshared."""
+    assert api.patch(f"dags/{dag_id}", {"is_paused": False})["is_paused"] is False
     deadline = time.monotonic() + RUN_TIMEOUT
-    while not (scheduled := api.get(f"dags/{DAG_ID}/dagRuns", run_type="scheduled")["dag_runs"]):
-        assert time.monotonic() < deadline, "unpausing scheduled no run"
+    while not (scheduled := api.get(f"dags/{dag_id}/dagRuns", run_type="scheduled")["dag_runs"]):
+        assert time.monotonic() < deadline, f"unpausing {dag_id} scheduled no run"
         time.sleep(1)
     assert len(scheduled) == 1, scheduled
-    return wait_for_run(api, DAG_ID, scheduled[0]["dag_run_id"])
+    return wait_for_run(api, dag_id, scheduled[0]["dag_run_id"])
 
 
 def wait_for_run(api: ApiClient, dag_id: str, run_id: str) -> dict:
