@@ -4,13 +4,14 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint lock bench stack-up stack-down clean
+.PHONY: demo test lint lock bench stack-up stack-down airflow airflow-up airflow-down clean
 
 demo: $(VENV)/.installed
 	$(BIN)/python -m enrichment.local.demo
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -27,11 +28,33 @@ bench: $(VENV)/.installed
 lock:
 	uv pip compile requirements.in -o requirements.txt --python-version 3.11
 
+# The local Airflow (web UI on http://127.0.0.1:8980, admin / admin) with the stand-ins:
+# `airflow` stays in the foreground until Ctrl-C; `airflow-up` / `airflow-down` run it in
+# the background.
+airflow: $(VENV)/.installed
+	$(BIN)/python -m enrichment.local.airflow_local run
+
+airflow-up: $(VENV)/.installed
+	$(BIN)/python -m enrichment.local.airflow_local up
+
+airflow-down: $(VENV)/.installed
+	$(BIN)/python -m enrichment.local.airflow_local down
+
 stack-up: $(VENV)/.installed
 	$(BIN)/python -m enrichment.local.stack up
 
 stack-down: $(VENV)/.installed
 	$(BIN)/python -m enrichment.local.stack down
+
+# The browser test drives Debian's Chromium (Playwright's own browser download does not
+# work offline). As root with apt, `make test` installs it; otherwise the test fails and
+# says how to install it.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else \
+		echo "$(CHROMIUM) is missing: the browser test will fail; run 'apt-get install chromium'"; \
+	fi
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,5 +63,6 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 clean:
+	-$(BIN)/python -m enrichment.local.airflow_local down
 	-$(BIN)/python -m enrichment.local.stack down
 	rm -rf $(VENV) .local

@@ -192,9 +192,16 @@ class LocalAirflow:
         self.stack = stack
         self.state_dir = Path(state_dir)
         self.port = port or int(os.environ.get("ENRICHMENT_AIRFLOW_PORT", DEFAULT_PORT))
-        self.database = database or MetadataDatabase.choose(self.state_dir)
+        self._database = database
         self.home = self.state_dir / "airflow"
         self.logs = self.state_dir / "logs"
+
+    @property
+    def database(self) -> MetadataDatabase:
+        # Chosen on first use, so `down` and `status` never create a database.
+        if self._database is None:
+            self._database = MetadataDatabase.choose(self.state_dir)
+        return self._database
 
     @property
     def url(self) -> str:
