@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import secrets
+import shlex
 import signal
 import subprocess
 import sys
@@ -214,8 +215,8 @@ class LocalAirflow:
             path.write_text(secrets.token_urlsafe(32))
         return path.read_text()
 
-    def env(self) -> dict[str, str]:
-        """Environment for the components and for ``airflow`` commands against them."""
+    def settings(self) -> dict[str, str]:
+        """What the components' environment adds to ours (``env`` prints it)."""
         self.home.mkdir(parents=True, exist_ok=True)
         passwords = self.home / "simple_auth_manager_passwords.json"
         passwords.write_text(json.dumps({USERNAME: PASSWORD}))
@@ -234,15 +235,17 @@ class LocalAirflow:
         }
         # The init steps, the components and the executor's workers start `airflow` by name.
         path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-        return (
-            dict(os.environ, PATH=path)
-            | airflow_env(self.state_dir)
-            | self.stack.connection_env()
-            | settings
-        )
+        return {"PATH": path} | airflow_env(self.state_dir) | self.stack.connection_env() | settings
+
+    def env(self) -> dict[str, str]:
+        """Environment for the components and for ``airflow`` commands against them."""
+        return os.environ | self.settings()
 
     def _pid_file(self, component: str) -> Path:
         return self.state_dir / f"airflow-{component}.pid"
+
+    def running(self) -> list[str]:
+        return [c for c in COMPONENTS if self._running_pid(c)]
 
     def _running_pid(self, component: str) -> int | None:
         try:
@@ -263,7 +266,7 @@ class LocalAirflow:
         """Start everything that is not running yet; the seconds until the API is healthy."""
         started = time.monotonic()
         self.logs.mkdir(parents=True, exist_ok=True)
-        if all(self._running_pid(c) for c in COMPONENTS) and self._ready():
+        if self.running() == list(COMPONENTS) and self._ready():
             return 0.0
         self.down()
         if not port_is_free(self.port):
@@ -298,7 +301,7 @@ class LocalAirflow:
     def _wait_ready(self, started: float) -> None:
         deadline = started + READY_TIMEOUT
         while not self._ready():
-            dead = [c for c in COMPONENTS if not self._running_pid(c)]
+            dead = [c for c in COMPONENTS if c not in self.running()]
             if dead or time.monotonic() > deadline:
                 reason = f"{', '.join(dead)} exited" if dead else "not healthy in time"
                 logs = "\n".join(
@@ -346,7 +349,8 @@ class LocalAirflow:
             self._pid_file(component).unlink(missing_ok=True)
 
     def status(self) -> dict[str, str]:
-        processes = {c: "running" if self._running_pid(c) else "stopped" for c in COMPONENTS}
+        running = self.running()
+        processes = {c: "running" if c in running else "stopped" for c in COMPONENTS}
         return processes | {f"health.{k}": v for k, v in health(self.url).items()}
 
 
@@ -375,9 +379,8 @@ def main() -> None:
     elif args.command == "status":
         print(json.dumps(airflow.status() | stack.status(), indent=1))
     elif args.command == "env":
-        for name, value in airflow.env().items():
-            if name.startswith(("AIRFLOW", "PATH")):
-                print(f"export {name}='{value}'")
+        for name, value in airflow.settings().items():
+            print(f"export {name}={shlex.quote(value)}")
     elif args.command == "up":
         _print_ready(airflow, airflow.up())
     else:
@@ -385,12 +388,14 @@ def main() -> None:
 
 
 def _run_in_foreground(airflow: LocalAirflow) -> None:
-    # SIGTERM (from a supervisor or `kill`) stops everything the same way Ctrl-C does.
+    # SIGTERM (from a supervisor or `kill`) stops everything the same way Ctrl-C does, and
+    # Ctrl-C works even where the shell started us with SIGINT ignored.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         _print_ready(airflow, airflow.up())
         print("Press Ctrl-C to stop.")
-        while all(airflow._running_pid(c) for c in COMPONENTS):
+        while airflow.running() == list(COMPONENTS):
             time.sleep(1)
         print("An Airflow component exited; see its log. Stopping.")
     except KeyboardInterrupt:
