@@ -2,20 +2,30 @@
 
 Tests that hand the crawler refused addresses (the cloud metadata endpoint, private
 ranges) must not rely on the guard under test to keep those requests local. They live
-in ``tests/isolated/`` and run in a network namespace made for them (``unshare --net``)
-that has only a loopback interface; the refused addresses are bound to that loopback,
-where canary servers record any request that reaches them. Nothing in the namespace has
-a route anywhere else.
+in ``tests/isolated/`` and ``tests/e2e/isolated/`` and run, through
+:func:`run_in_namespace`, in a network namespace made for them (``unshare --net``) that
+has only a loopback interface; the refused addresses are bound to that loopback, where
+:class:`Canary` servers record any request that reaches them. Nothing in the namespace
+has a route anywhere else.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
 
 # The refused addresses the sample site links to, each given a canary in the namespace.
 CANARY_ADDRESSES = ("169.254.169.254", "10.0.0.1")
 ISOLATED_ENV = "ENRICHMENT_ISOLATED_NETNS"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def isolated_command(argv: list[str]) -> list[str]:
@@ -28,6 +38,66 @@ def isolated_command(argv: list[str]) -> list[str]:
     return [*unshare, "sh", "-c", f'{setup} && exec "$@"', "isolated", *argv]
 
 
+def run_in_namespace(test_path: str, timeout: float) -> None:
+    """Run the pytest suite at ``test_path`` in a namespace of its own; fail with its output."""
+    pytest_argv = [sys.executable, "-m", "pytest", test_path, "-p", "no:cacheprovider", "-rA"]
+    result = subprocess.run(
+        isolated_command(pytest_argv),
+        cwd=PROJECT_ROOT,
+        env=os.environ | {ISOLATED_ENV: "1"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    print(result.stdout)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
 def network_interfaces() -> list[str]:
     """Interfaces of this process's network namespace (sysfs may show the host's)."""
     return sorted(name for _, name in socket.if_nameindex())
+
+
+def require_namespace() -> None:
+    """Stop a pytest session that was started outside such a namespace."""
+    if os.environ.get(ISOLATED_ENV) != "1" or network_interfaces() != ["lo"]:
+        raise pytest.UsageError(
+            "this suite feeds the crawler refused addresses and runs only inside its own "
+            "network namespace; run it through tests.netns.run_in_namespace"
+        )
+
+
+class Canary(ThreadingHTTPServer):
+    """An HTTP server on a refused address that records every request reaching it."""
+
+    def __init__(self, address: str) -> None:
+        self.hits: list[str] = []
+        canary = self
+
+        class Record(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                canary.hits.append(f"{self.command} http://{address}{self.path}")
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_HEAD = do_POST = do_GET
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        super().__init__((address, 80), Record)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def canaries() -> Iterator[dict[str, Canary]]:
+    """Listening canaries; the session fails at the end if any of them was reached."""
+    servers = {address: Canary(address) for address in CANARY_ADDRESSES}
+    for server in servers.values():
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield servers
+    for server in servers.values():
+        server.shutdown()
+        server.server_close()
+    hits = [hit for server in servers.values() for hit in server.hits]
+    assert not hits, f"refused addresses were requested: {hits}"

@@ -34,8 +34,8 @@ from enrichment.local.stack import (
     DEFAULT_STATE_DIR,
     PROJECT_ROOT,
     Stack,
-    _alive,
     airflow_env,
+    alive,
     port_is_free,
 )
 
@@ -252,7 +252,7 @@ class LocalAirflow:
             pid = int(self._pid_file(component).read_text())
         except (FileNotFoundError, ValueError):
             return None
-        return pid if _alive(pid) else None
+        return pid if alive(pid) else None
 
     def _step(self, name: str, command: list[str], env: dict[str, str]) -> None:
         log_path = self.logs / f"{name}.log"
@@ -342,9 +342,9 @@ class LocalAirflow:
             if pid:
                 os.killpg(pid, signal.SIGTERM)
                 deadline = time.monotonic() + STOP_TIMEOUT
-                while _alive(pid) and time.monotonic() < deadline:
+                while alive(pid) and time.monotonic() < deadline:
                     time.sleep(0.1)
-                if _alive(pid):
+                if alive(pid):
                     os.killpg(pid, signal.SIGKILL)
             self._pid_file(component).unlink(missing_ok=True)
 

@@ -4,7 +4,8 @@ Starts the stand-ins, prepares Airflow's metadata database, bootstraps tables, b
 seed and pool, runs both DAGs for one date with ``airflow dags test`` and prints what
 they produced: one line per company with its sentiment, and one line per labelled image
 with the run's counts and skips. The stand-ins are stopped at the end (also on failure
-or Ctrl-C), so running it again starts clean.
+or Ctrl-C), so running it again starts clean; stand-ins that were already running (for
+``make airflow-up``) are used and left running.
 
     python -m enrichment.local.demo [--date YYYY-MM-DD] [--keep-running]
 """
@@ -23,7 +24,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from enrichment.local.stack import Stack, airflow_env
+from enrichment.local.stack import SERVICES, Stack, airflow_env
 
 DAG_IDS = ("company_sentiment", "image_labels")
 
@@ -88,6 +89,8 @@ def main() -> None:
     env = os.environ | airflow_env(stack.state_dir) | stack.connection_env()
     airflow = str(Path(sys.executable).with_name("airflow"))
     started = time.monotonic()
+    # Stand-ins already up (say, for `make airflow-up`) are used and left running.
+    already_up = [name for name, state in stack.status().items() if state == "up"]
     try:
         print(
             f"Local stand-ins: AWS {stack.url('aws')}, Wikipedia {stack.url('wikipedia')}, "
@@ -129,7 +132,7 @@ def main() -> None:
         print(f"Logs:   {logs}/  (total {time.monotonic() - started:.1f}s)")
     finally:
         if not args.keep_running:
-            stack.down()
+            stack.down([service.name for service in SERVICES if service.name not in already_up])
 
 
 if __name__ == "__main__":

@@ -55,7 +55,8 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` is running (an exited child of ours is reaped)."""
     try:
         # Reap it if it is our own exited child; a zombie still answers kill(pid, 0).
         if os.waitpid(pid, os.WNOHANG)[0] == pid:
@@ -91,24 +92,26 @@ class Stack:
     def _pid_file(self, service: Service) -> Path:
         return self.state_dir / f"{service.name}.pid"
 
-    def _running_pid(self, service: Service) -> int | None:
+    def _recorded(self, service: Service) -> tuple[int, int] | None:
+        """(pid, port) of this state directory's running process of ``service``, whatever
+        port it was started on."""
         try:
             pid, port = map(int, self._pid_file(service).read_text().split())
         except (FileNotFoundError, ValueError):
             return None
-        return pid if port == self.ports[service.name] and _alive(pid) else None
+        return (pid, port) if alive(pid) else None
 
-    def up(self) -> None:
+    def up(self) -> list[str]:
+        """Start what is not running and healthy; returns the names of those started."""
         (self.state_dir / "logs").mkdir(parents=True, exist_ok=True)
-        for service in SERVICES:
-            self._start(service)
+        return [service.name for service in SERVICES if self._start(service)]
 
-    def _start(self, service: Service) -> None:
+    def _start(self, service: Service) -> bool:
         health = self.url(service.name) + service.health_path
-        pid = self._running_pid(service)
-        if pid and _healthy(health):
-            return
-        if pid:
+        recorded = self._recorded(service)
+        if recorded and recorded[1] == self.ports[service.name] and _healthy(health):
+            return False
+        if recorded:  # unhealthy, or on a port the settings no longer name
             self._stop(service)
         port = self.ports[service.name]
         if not port_is_free(port):
@@ -133,22 +136,25 @@ class Stack:
                 tail = log_path.read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"{service.name} stand-in did not become ready:\n{tail}")
             time.sleep(0.1)
+        return True
 
     def _stop(self, service: Service) -> None:
-        pid_file = self._pid_file(service)
-        pid = self._running_pid(service)
-        if pid:
+        recorded = self._recorded(service)
+        if recorded:
+            pid = recorded[0]
             os.killpg(pid, signal.SIGTERM)
             deadline = time.monotonic() + 10
-            while _alive(pid) and time.monotonic() < deadline:
+            while alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.05)
-            if _alive(pid):
+            if alive(pid):
                 os.killpg(pid, signal.SIGKILL)
-        pid_file.unlink(missing_ok=True)
+        self._pid_file(service).unlink(missing_ok=True)
 
-    def down(self) -> None:
+    def down(self, names: list[str] | None = None) -> None:
+        """Stop the stand-ins named in ``names`` (all of them by default)."""
         for service in SERVICES:
-            self._stop(service)
+            if names is None or service.name in names:
+                self._stop(service)
 
     def status(self) -> dict[str, str]:
         return {

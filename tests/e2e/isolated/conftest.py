@@ -1,7 +1,14 @@
-"""The network namespace's guard rails for the image_labels end-to-end tests: the same
-check and canaries as ``tests/isolated`` (refused addresses bound to loopback, the
-session fails if any of them was requested)."""
+"""Inside the namespace ``tests/netns.py`` made, as for ``tests/isolated``: refuse to run
+elsewhere, and serve the canaries on the refused addresses for the whole session."""
 
-from tests.isolated.conftest import canaries, pytest_configure
+from __future__ import annotations
 
-__all__ = ["canaries", "pytest_configure"]
+import pytest
+
+from tests.netns import canaries, require_namespace
+
+__all__ = ["canaries"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    require_namespace()
