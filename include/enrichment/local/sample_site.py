@@ -72,6 +72,7 @@ import functools
 import io
 import json
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -425,6 +426,9 @@ def build_site(port: int = DEFAULT_PORT) -> Site:
 class Handler(BaseHTTPRequestHandler):
     server: SampleSiteServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, a keep-alive client's delayed
+    # ACK holds the second one back ~40 ms per response.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the request log is kept on the server and served under /__control__/requests
@@ -481,6 +485,11 @@ class SampleSiteServer(ThreadingHTTPServer):
         self.site = build_site(self.server_address[1])
         self.lock = threading.Lock()
         self.requests: list[dict[str, Any]] = []
+
+    def handle_error(self, request, client_address) -> None:
+        # A crawler closing its keep-alive connections is not an error of the site.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def main() -> None:

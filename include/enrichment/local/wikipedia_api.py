@@ -114,6 +114,9 @@ class State:
 class Handler(BaseHTTPRequestHandler):
     server: WikipediaServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, a keep-alive client's delayed
+    # ACK holds the second one back ~40 ms per response.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the request log is kept in State and served under /__control__/requests
