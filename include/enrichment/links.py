@@ -8,7 +8,7 @@ empty path made ``/`` and query parameters sorted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -37,7 +37,9 @@ def normalise_url(url: str, base: str | None = None) -> str:
         return absolute  # an invalid port; the guard refuses it with that reason
     # Built from host and port only: credentials in a crawled link are never ours to send.
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    # Sorted as written: decoding and re-encoding would turn %20 into + and ?flag into
+    # ?flag=, which some servers read differently.
+    query = "&".join(sorted(pair for pair in parts.query.split("&") if pair))
     return urlunsplit((scheme, netloc, _remove_dot_segments(parts.path), query, ""))
 
 

@@ -45,7 +45,12 @@ PAGE = "http://shop.example/catalogue/index.html"
         ),
         pytest.param("http://shop.example/s?", "http://shop.example/s", id="empty-query-dropped"),
         pytest.param(
-            "http://shop.example/s?b&a=", "http://shop.example/s?a=&b=", id="blank-values"
+            "http://shop.example/s?q=a%20b&p=x+y",
+            "http://shop.example/s?p=x+y&q=a%20b",
+            id="query-encoding-kept",
+        ),
+        pytest.param(
+            "http://shop.example/s?b&a=", "http://shop.example/s?a=&b", id="blank-values-as-written"
         ),
         pytest.param(
             "http://user:secret@shop.example:8080/a",
