@@ -28,8 +28,10 @@ from tests.netns import ISOLATED_ENV, isolated_command  # noqa: E402
 
 
 def measure(runs: int, concurrency: int) -> None:
-    from enrichment.crawler import Limits, Site, crawl_site
-    from enrichment.images import UnusableImage, prepare_image
+    from enrichment.image_labels.crawling import crawl_site
+    from enrichment.image_labels.formats import UnusableImage, prepare_image
+    from enrichment.image_labels.settings import ImageLabelsSettings
+    from enrichment.image_labels.sites import Site
     from enrichment.local.sample_site import SampleSiteServer
 
     server = SampleSiteServer(("127.0.0.1", 0))
@@ -44,7 +46,7 @@ def measure(runs: int, concurrency: int) -> None:
     crawl_times, prepare_times = [], []
     for _ in range(runs):
         started = time.perf_counter()
-        crawl = crawl_site(site, Limits(), max_images=200)
+        crawl = crawl_site(site, ImageLabelsSettings().limits(), max_images=200)
         crawl_times.append(time.perf_counter() - started)
         started = time.perf_counter()
         for download in crawl.downloads:

@@ -1,7 +1,18 @@
 """AI enrichment pipelines: the code behind the Airflow DAGs in ``dags/``.
 
+One sub-package per pipeline, each holding that pipeline's settings, the clients of its
+external systems, its logic and the task-level functions its DAG calls:
+
+- :mod:`enrichment.company_sentiment` (``dags/company_sentiment.py``),
+- :mod:`enrichment.image_labels` (``dags/image_labels.py``);
+
+and a few small shared modules beside them: :mod:`enrichment.aws` (AWS clients from the
+connection), :mod:`enrichment.storage` (S3 objects written whole),
+:mod:`enrichment.run_date` (the date a run files its output under),
+:mod:`enrichment.settings` (settings dataclasses and the DAG Params built from them) and
+:mod:`enrichment.bootstrap` (tables, bucket, seed, pool). Configuration files ship as
+package data in ``config/``.
+
 Modules are light to import (heavy clients are imported inside the functions that use
 them) so that DAG files can import them at parse time.
 """
-
-AWS_CONN_ID = "aws_default"

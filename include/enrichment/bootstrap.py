@@ -1,9 +1,9 @@
 """Create what the pipelines need and seed the companies table; safe to run again.
 
-- DynamoDB tables ``fang`` (key ``name``) and ``image_labels`` (key ``image_id``),
-  on-demand billing;
-- the S3 bucket ``fangsentiment``;
-- the companies from ``include/config/companies.yaml`` (re-seeding overwrites by name);
+- the DynamoDB tables of both pipelines' default settings (``fang``, key ``name``;
+  ``image_labels``, key ``image_id``), on-demand billing;
+- their S3 bucket (``fangsentiment``);
+- the companies of the package's ``config/companies.yaml`` (re-seeding overwrites by name);
 - the Airflow pool that keeps at most 3 Wikipedia requests in flight.
 
 Resources are created through the ``aws_default`` connection, so the same command
@@ -16,48 +16,56 @@ from __future__ import annotations
 
 import argparse
 import logging
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-import yaml
+from enrichment import aws
+from enrichment.company_sentiment import companies, wikipedia
+from enrichment.company_sentiment.settings import SentimentSettings
+from enrichment.image_labels import label_table
+from enrichment.image_labels.settings import ImageLabelsSettings
 
-from enrichment import AWS_CONN_ID, companies, wikipedia
-from enrichment.companies import COMPANIES_TABLE
-from enrichment.image_table import IMAGE_LABELS_TABLE
-from enrichment.results import SENTIMENT_BUCKET
-
-COMPANIES_FILE = Path(__file__).resolve().parents[1] / "config" / "companies.yaml"
-TABLE_KEYS = {COMPANIES_TABLE: "name", IMAGE_LABELS_TABLE: "image_id"}
+COMPANIES_FILE = resources.files("enrichment") / "config" / "companies.yaml"
+TABLE_KEYS = {
+    SentimentSettings.companies_table: companies.KEY,
+    ImageLabelsSettings.labels_table: label_table.KEY,
+}
+BUCKETS = sorted({SentimentSettings.bucket, ImageLabelsSettings.bucket})
 
 log = logging.getLogger(__name__)
 
 
-def ensure_table(name: str, key: str, conn_id: str = AWS_CONN_ID) -> bool:
+def ensure_table(dynamodb, name: str, key: str) -> bool:
     """Create an on-demand table with string partition key ``key``; False if it existed."""
-    from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
-
-    client = DynamoDBHook(aws_conn_id=conn_id).client
     try:
-        client.create_table(
+        dynamodb.create_table(
             TableName=name,
             KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-    except client.exceptions.ResourceInUseException:
+    except dynamodb.exceptions.ResourceInUseException:
         return False
-    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
+    dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
     return True
 
 
-def ensure_bucket(name: str, conn_id: str = AWS_CONN_ID) -> bool:
-    """Create the bucket in the connection's region; False if it existed."""
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+def ensure_bucket(s3, name: str) -> bool:
+    """Create the bucket in the client's region; False if it existed."""
+    from botocore.exceptions import ClientError
 
-    hook = S3Hook(aws_conn_id=conn_id)
-    if hook.check_for_bucket(name):
+    try:
+        s3.head_bucket(Bucket=name)
         return False
-    hook.create_bucket(bucket_name=name)
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ("404", "NoSuchBucket"):
+            raise
+    region = s3.meta.region_name
+    # us-east-1 is S3's default location and must not be named as a constraint.
+    location = {} if region == "us-east-1" else {"LocationConstraint": region}
+    s3.create_bucket(Bucket=name, **({"CreateBucketConfiguration": location} if location else {}))
     return True
 
 
@@ -73,14 +81,20 @@ def ensure_pool() -> None:
     )
 
 
-def load_companies(path: Path) -> list[dict[str, Any]]:
+def load_companies(path: Traversable) -> list[dict[str, Any]]:
+    import yaml
+
     return yaml.safe_load(path.read_text(encoding="utf-8"))["companies"]
 
 
-def bootstrap(companies_file: Path = COMPANIES_FILE, pool: bool = True) -> dict[str, Any]:
-    created = {name: ensure_table(name, key) for name, key in TABLE_KEYS.items()}
-    created[SENTIMENT_BUCKET] = ensure_bucket(SENTIMENT_BUCKET)
-    seeded = companies.put_companies(COMPANIES_TABLE, load_companies(companies_file))
+def bootstrap(companies_file: Traversable = COMPANIES_FILE, pool: bool = True) -> dict[str, Any]:
+    dynamodb = aws.dynamodb_client()
+    s3 = aws.s3_client()
+    created = {name: ensure_table(dynamodb, name, key) for name, key in TABLE_KEYS.items()}
+    created |= {name: ensure_bucket(s3, name) for name in BUCKETS}
+    seeded = companies.put_companies(
+        aws.dynamodb_table(SentimentSettings.companies_table), load_companies(companies_file)
+    )
     if pool:
         ensure_pool()
     return {"created": created, "seeded": seeded, "pool": pool}
@@ -97,7 +111,7 @@ def main() -> None:
     outcome = bootstrap(args.companies, pool=not args.no_pool)
     for name, was_created in outcome["created"].items():
         log.info("%-16s %s", name, "created" if was_created else "already there")
-    log.info("%-16s %d companies", COMPANIES_TABLE, outcome["seeded"])
+    log.info("%-16s %d companies", SentimentSettings.companies_table, outcome["seeded"])
     if outcome["pool"]:
         log.info("%-16s %d slots", f"pool {wikipedia.POOL}", wikipedia.POOL_SLOTS)
 

@@ -92,12 +92,13 @@ def test_triggered_run_with_params_maps_one_task_per_company(
 
 @pytest.fixture(scope="module")
 def backfill_table(stack) -> str:
+    from enrichment import aws
     from enrichment.bootstrap import COMPANIES_FILE, ensure_table, load_companies
-    from enrichment.companies import put_companies
+    from enrichment.company_sentiment.companies import put_companies
 
-    ensure_table(BACKFILL_TABLE, "name")
+    ensure_table(aws.dynamodb_client(), BACKFILL_TABLE, "name")
     seed = [c for c in load_companies(COMPANIES_FILE) if c["name"] in BACKFILL_COMPANIES]
-    assert put_companies(BACKFILL_TABLE, seed) == len(BACKFILL_COMPANIES)
+    assert put_companies(aws.dynamodb_table(BACKFILL_TABLE), seed) == len(BACKFILL_COMPANIES)
     return BACKFILL_TABLE
 
 

@@ -6,8 +6,9 @@ import uuid
 
 import pytest
 
+from enrichment import aws
 from enrichment.bootstrap import ensure_table
-from enrichment.companies import (
+from enrichment.company_sentiment.companies import (
     TooManyCompanies,
     companies_to_enrich,
     put_companies,
@@ -18,10 +19,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def table(stack) -> str:
+def table(stack):
     name = f"companies-{uuid.uuid4().hex[:8]}"
-    ensure_table(name, "name")
-    return name
+    ensure_table(aws.dynamodb_client(), name, "name")
+    return aws.dynamodb_table(name)
 
 
 def test_a_table_larger_than_one_scan_page_is_read_whole(table):

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from enrichment.company_sentiment import COLUMNS
+from enrichment.company_sentiment.rows import COLUMNS
 from enrichment.local.wikipedia_api import Corpus
 
 pytestmark = pytest.mark.integration
@@ -177,9 +177,10 @@ def test_too_many_errors_fail_the_run_after_the_file_is_written(
 
 
 def test_an_empty_table_gives_a_file_with_only_the_header(bootstrapped, dag, s3):
+    from enrichment import aws
     from enrichment.bootstrap import ensure_table
 
-    ensure_table("no_companies", "name")
+    ensure_table(aws.dynamodb_client(), "no_companies", "name")
     dag_run = run(dag, "2026-11-22", companies_table="no_companies")
 
     assert dag_run.state == "success"

@@ -9,10 +9,11 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
-from enrichment import image_table
-from enrichment.dynamodb import dynamodb_table
-from enrichment.image_labels import label_batch
-from enrichment.rekognition import ImageRejected, detect_labels, rekognition_client
+from enrichment import aws
+from enrichment.bootstrap import ensure_table
+from enrichment.image_labels import label_table
+from enrichment.image_labels.rekognition import ImageRejected, detect_labels
+from enrichment.image_labels.tasks import label_batch
 
 pytestmark = pytest.mark.integration
 
@@ -39,18 +40,16 @@ def image(image_id: str, *urls: str, key: str = "") -> dict:
 
 @pytest.fixture
 def table(bootstrapped, dynamodb):
-    from enrichment.bootstrap import ensure_table
-
     name = "image_labels_store_test"
-    ensure_table(name, "image_id")
-    yield dynamodb_table(name)
+    ensure_table(aws.dynamodb_client(), name, "image_id")
+    yield aws.dynamodb_table(name)
     dynamodb.Table(name).delete()
 
 
 def test_detect_labels_by_s3_reference(bootstrapped, s3):
     s3.put_object(Bucket="fangsentiment", Key="test/red.png", Body=encoded((230, 30, 30), "PNG"))
 
-    labels = detect_labels(rekognition_client(), "fangsentiment", "test/red.png", 5, 70.0)
+    labels = detect_labels(aws.rekognition_client(), "fangsentiment", "test/red.png", 5, 70.0)
 
     assert labels == [{"name": "Red", "confidence": Decimal("100.0"), "parents": ["Color"]}]
 
@@ -68,25 +67,25 @@ def test_an_image_rekognition_refuses_is_rejected_with_its_code(bootstrapped, s3
     if body is not None:
         s3.put_object(Bucket="fangsentiment", Key=key, Body=body)
     with pytest.raises(ImageRejected, match=f"Rekognition {code}"):
-        detect_labels(rekognition_client(), "fangsentiment", key, 5, 70.0)
+        detect_labels(aws.rekognition_client(), "fangsentiment", key, 5, 70.0)
 
 
 def test_a_known_image_moves_its_dates_outwards_and_gains_urls(table):
-    item = image_table.new_item(
+    item = label_table.new_item(
         image("a" * 64, "https://a.example/1.png"), "s3://b/k", [], "2026-11-20"
     )
-    assert image_table.put_new(table, item)
-    assert not image_table.put_new(table, item)
-    assert "label_names" not in image_table.get_item(table, "a" * 64)  # no empty set
+    assert label_table.put_new(table, item)
+    assert not label_table.put_new(table, item)
+    assert "label_names" not in label_table.get_item(table, "a" * 64)  # no empty set
 
     for ds, url in [
         ("2026-11-18", "https://a.example/2.png"),
         ("2026-11-22", "https://a.example/1.png"),
         ("2026-11-21", "https://a.example/3.png"),
     ]:
-        image_table.record_sighting(table, image("a" * 64, url), ds)
+        label_table.record_sighting(table, image("a" * 64, url), ds)
 
-    stored = image_table.get_item(table, "a" * 64)
+    stored = label_table.get_item(table, "a" * 64)
     assert (stored["first_seen_ds"], stored["last_seen_ds"]) == ("2026-11-18", "2026-11-22")
     assert stored["source_urls"] == {f"https://a.example/{n}.png" for n in (1, 2, 3)}
     assert stored["source_url"] == "https://a.example/1.png"
@@ -97,7 +96,7 @@ def test_existing_ids_reads_past_one_batch_get(table):
         for n in range(130):
             batch.put_item(Item={"image_id": f"{n:064x}"})
 
-    found = image_table.existing_ids(table, [f"{n:064x}" for n in range(250)])
+    found = label_table.existing_ids(table, [f"{n:064x}" for n in range(250)])
 
     assert found == {f"{n:064x}" for n in range(130)}
 
@@ -110,16 +109,20 @@ def test_a_rejected_image_is_a_skip_and_the_rest_of_the_batch_is_labelled(table,
         image("c" * 64, "https://a.example/good.png", key="images/good.png"),
     ]
 
-    outcome = label_batch(batch, "2026-11-20", table.name, "fangsentiment", 10, 70.0)
+    outcome = label_batch(
+        batch, "2026-11-20", table, aws.rekognition_client, "fangsentiment", 10, 70.0
+    )
 
     assert (outcome["labelled"], outcome["rekognition_calls"], outcome["seen_again"]) == (1, 2, 0)
     assert [(skip["url"], skip["reason"].split(":")[0]) for skip in outcome["skips"]] == [
         ("https://a.example/bad.png", "Rekognition InvalidImageFormatException")
     ]
-    good = image_table.get_item(table, "c" * 64)
+    good = label_table.get_item(table, "c" * 64)
     assert good["label_names"] == {"Blue"}
     assert good["s3_uri"] == "s3://fangsentiment/images/good.png"
-    assert image_table.get_item(table, "b" * 64) is None
+    assert label_table.get_item(table, "b" * 64) is None
 
-    again = label_batch(batch, "2026-11-21", table.name, "fangsentiment", 10, 70.0)
+    again = label_batch(
+        batch, "2026-11-21", table, aws.rekognition_client, "fangsentiment", 10, 70.0
+    )
     assert (again["labelled"], again["rekognition_calls"], again["seen_again"]) == (0, 1, 1)

@@ -7,15 +7,22 @@ import time
 
 import pytest
 
-from enrichment.wikipedia import (
+from enrichment.company_sentiment.wikipedia import (
     USER_AGENT,
     Summary,
+    WikipediaClient,
     WikipediaError,
     WikipediaThrottled,
-    fetch_summary,
 )
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def wikipedia(wikipedia_control):
+    """The client as a task builds it, on the stand-in (faults reset around each test)."""
+    with WikipediaClient() as client:
+        yield client
 
 
 @pytest.mark.parametrize(
@@ -30,23 +37,23 @@ pytestmark = pytest.mark.integration
         pytest.param("Foo[bar]", "not_found", "Foo[bar]", id="invalid-title"),
     ],
 )
-def test_statuses(wikipedia_control, title, status, resolved):
-    summary = fetch_summary(title)
+def test_statuses(wikipedia, title, status, resolved):
+    summary = wikipedia.summary(title)
     assert (summary.status, summary.title) == (status, resolved)
     assert bool(summary.snippet) == (status == "ok")
 
 
-def test_sentences_are_counted_by_the_api(wikipedia_control):
-    one = fetch_summary("Enron", sentences=1)
-    two = fetch_summary("Enron", sentences=2)
+def test_sentences_are_counted_by_the_api(wikipedia):
+    one = wikipedia.summary("Enron", sentences=1)
+    two = wikipedia.summary("Enron", sentences=2)
     assert one.snippet.startswith("Enron Corporation was an American energy company")
     assert one.snippet.endswith("scandal.")
     assert two.snippet.startswith(one.snippet + " ")
     assert two.snippet.endswith("criminal charges.")
 
 
-def test_requests_name_the_project_and_ask_for_maxlag(wikipedia_control):
-    fetch_summary("Sony")
+def test_requests_name_the_project_and_ask_for_maxlag(wikipedia, wikipedia_control):
+    wikipedia.summary("Sony")
     (request,) = wikipedia_control.requests()
     assert request["user_agent"] == USER_AGENT
     assert request["params"]["maxlag"] == "5"
@@ -57,7 +64,8 @@ def test_the_connection_can_name_its_own_contact(wikipedia_control, stack, monke
     agent = "acme-enrichment/2.1 (https://acme.example/data; data-team@acme.example)"
     conn = {"conn_type": "http", "host": stack.url("wikipedia"), "extra": {"User-Agent": agent}}
     monkeypatch.setenv("AIRFLOW_CONN_WIKIPEDIA_DEFAULT", json.dumps(conn))
-    fetch_summary("Sony")
+    with WikipediaClient() as client:  # built after the connection changed
+        client.summary("Sony")
     assert [r["user_agent"] for r in wikipedia_control.requests()] == [agent]
 
 
@@ -69,25 +77,25 @@ def test_the_connection_can_name_its_own_contact(wikipedia_control, stack, monke
         pytest.param({"status": 200, "kind": "maxlag", "retry_after": 1}, id="maxlag"),
     ],
 )
-def test_retry_after_is_honoured(wikipedia_control, fault):
+def test_retry_after_is_honoured(wikipedia, wikipedia_control, fault):
     wikipedia_control.fault("Sony", count=1, **fault)
     started = time.monotonic()
-    summary = fetch_summary("Sony")
+    summary = wikipedia.summary("Sony")
     waited = time.monotonic() - started
     assert summary.status == "ok"
     assert waited >= 1.0
     assert len(wikipedia_control.requests()) == 2
 
 
-def test_persistent_throttling_is_left_to_the_task_retry(wikipedia_control):
+def test_persistent_throttling_is_left_to_the_task_retry(wikipedia, wikipedia_control):
     wikipedia_control.fault("Sony", status=429, count=10, retry_after=0)
     with pytest.raises(WikipediaThrottled):
-        fetch_summary("Sony")
+        wikipedia.summary("Sony")
     assert len(wikipedia_control.requests()) == 3
 
 
-def test_server_errors_raise(wikipedia_control):
+def test_server_errors_raise(wikipedia, wikipedia_control):
     wikipedia_control.fault("Sony", status=500, count=1)
     with pytest.raises(WikipediaError, match="HTTP 500"):
-        fetch_summary("Sony")
-    assert fetch_summary("Sony") == Summary("ok", "Sony", fetch_summary("Sony").snippet)
+        wikipedia.summary("Sony")
+    assert wikipedia.summary("Sony") == Summary("ok", "Sony", wikipedia.summary("Sony").snippet)

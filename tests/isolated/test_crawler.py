@@ -16,7 +16,10 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from enrichment.crawler import USER_AGENT, Limits, Site, SiteCrawl, Skip, crawl_site
+from enrichment.image_labels.crawling import SiteCrawl, Skip, crawl_site
+from enrichment.image_labels.fetching import USER_AGENT
+from enrichment.image_labels.settings import ImageLabelsSettings
+from enrichment.image_labels.sites import Site
 from enrichment.local.sample_site import (
     DATA_IMAGE_URL,
     FILE_URL,
@@ -36,6 +39,7 @@ from enrichment.local.sample_site import (
 )
 from tests.isolated.servers import TinySite, page, serving, status
 
+DEFAULT_LIMITS = ImageLabelsSettings().limits()
 PAGES = (
     "/",
     "/products.html",
@@ -101,7 +105,7 @@ def crawl(server: SampleSiteServer, site: Site, max_images: int = 200, **limits)
     with requests.Session() as http:
         http.trust_env = False
         http.delete(control, timeout=5).raise_for_status()
-        result = crawl_site(site, Limits(**limits), max_images=max_images)
+        result = crawl_site(site, ImageLabelsSettings(**limits).limits(), max_images=max_images)
         log = http.get(control, timeout=5).json()
     return Crawl(server.site.origin, server.site.port, result, log)
 
@@ -261,7 +265,7 @@ def test_requests_to_one_host_start_crawl_delay_apart(server):
 def test_robots_txt_that_cannot_be_read(robots, pages, requested):
     """RFC 9309: a robots.txt answering 5xx means "crawl nothing", 4xx "crawl anything"."""
     with serving(TinySite({"/robots.txt": robots, "/": page("<p>home</p>")})) as tiny:
-        result = crawl_site(sample(tiny.origin), Limits(), max_images=10)
+        result = crawl_site(sample(tiny.origin), DEFAULT_LIMITS, max_images=10)
     assert result.pages == [tiny.origin + path for path in pages]
     assert tiny.paths() == requested
     if not pages:
@@ -273,7 +277,7 @@ def test_robots_txt_crawl_delay_slows_the_crawl_down():
     robots = (200, {"Content-Type": "text/plain"}, b"User-agent: *\nCrawl-delay: 1\n")
     routes = {"/robots.txt": robots, "/": page('<a href="/a">a</a>'), "/a": page("a")}
     with serving(TinySite(routes)) as tiny:
-        result = crawl_site(sample(tiny.origin), Limits(), max_images=10)
+        result = crawl_site(sample(tiny.origin), DEFAULT_LIMITS, max_images=10)
     assert result.pages == [tiny.origin + "/", tiny.origin + "/a"]
     assert tiny.paths() == ["/robots.txt", "/", "/a"]
     home, then = (request["at"] for request in tiny.requests[1:])
@@ -284,7 +288,7 @@ def test_malformed_links_and_redirects_are_skipped_and_the_crawl_goes_on():
     home = '<a href="http://[oops/">a</a><a href="http://127.0.0.1:99999/">b</a><a href="/r">r</a>'
     routes = {"/": page(home), "/r": (302, {"Location": "http://[oops/"}, b"")}
     with serving(TinySite(routes)) as tiny:
-        result = crawl_site(sample(tiny.origin), Limits(), max_images=10)
+        result = crawl_site(sample(tiny.origin), DEFAULT_LIMITS, max_images=10)
     assert result.pages == [tiny.origin + "/"]
     assert {skip.url: skip.reason for skip in result.skips} == {
         "http://[oops/": "refused: not a valid URL (Invalid IPv6 URL)",
@@ -303,7 +307,7 @@ def test_an_image_that_is_also_linked_to_is_still_downloaded():
         "/photo.png": picture,
     }
     with serving(TinySite(routes)) as tiny:
-        result = crawl_site(sample(tiny.origin), Limits(), max_images=10)
+        result = crawl_site(sample(tiny.origin), DEFAULT_LIMITS, max_images=10)
     assert [(d.ref.url, d.data) for d in result.downloads] == [
         (tiny.origin + "/photo.png", picture[2])
     ]

@@ -10,14 +10,19 @@ from pathlib import Path
 import pytest
 import requests
 
-from enrichment.address_guard import RefusedURL, check_url, guarded_session
-from enrichment.crawler import USER_AGENT, Limits, Site, Skip, crawl_site
+from enrichment.image_labels.address_guard import RefusedURL, check_url, guarded_session
+from enrichment.image_labels.crawling import Skip, crawl_site
+from enrichment.image_labels.fetching import USER_AGENT
+from enrichment.image_labels.settings import ImageLabelsSettings
+from enrichment.image_labels.sites import Site
 from tests.isolated.servers import TinySite, page, redirect, serving
 
 CANARY_URLS = [
     pytest.param("http://169.254.169.254/latest/meta-data/", "link-local", id="metadata"),
     pytest.param("http://10.0.0.1/admin", "private", id="private"),
 ]
+
+DEFAULT_LIMITS = ImageLabelsSettings().limits()
 
 
 def canary_hits(canaries) -> list[str]:
@@ -51,7 +56,7 @@ def test_the_session_refuses_a_refused_address_before_connecting(canaries, url, 
 def test_a_redirect_from_a_crawled_site_to_a_refused_address_is_not_followed(canaries, url, kind):
     with serving(TinySite({"/": redirect(url)})) as tiny:
         site = Site("local", (tiny.origin + "/",), allow_private_addresses=True, crawl_delay=0)
-        result = crawl_site(site, Limits(), max_images=10)
+        result = crawl_site(site, DEFAULT_LIMITS, max_images=10)
     host = url.split("/")[2]
     assert result.pages == []
     assert result.skips == [
@@ -63,7 +68,7 @@ def test_a_redirect_from_a_crawled_site_to_a_refused_address_is_not_followed(can
 
 @pytest.mark.parametrize(("url", "kind"), CANARY_URLS)
 def test_a_site_configured_on_a_refused_address_is_not_crawled(canaries, url, kind):
-    result = crawl_site(Site("hostile", (url,), crawl_delay=0), Limits(), max_images=10)
+    result = crawl_site(Site("hostile", (url,), crawl_delay=0), DEFAULT_LIMITS, max_images=10)
     host = url.split("/")[2]
     assert (result.pages, result.downloads) == ([], [])
     assert result.skips == [Skip(url, f"refused: {kind} address {host}", "hostile")]
@@ -76,7 +81,7 @@ def test_a_name_that_does_not_resolve_is_refused():
         check_url("http://images.nowhere.invalid/a.png", allow_private=False)
     assert refused.value.reason.startswith("host does not resolve (")
     site = Site("nowhere", ("http://nowhere.invalid/",), crawl_delay=0)
-    [skip] = crawl_site(site, Limits(), max_images=10).skips
+    [skip] = crawl_site(site, DEFAULT_LIMITS, max_images=10).skips
     assert skip.reason.startswith("refused: host does not resolve (")
 
 

@@ -11,7 +11,7 @@ import ipaddress
 
 import pytest
 
-from enrichment.address_guard import RefusedURL, address_problem, check_url
+from enrichment.image_labels.address_guard import RefusedURL, address_problem, check_url
 
 
 @pytest.mark.parametrize(

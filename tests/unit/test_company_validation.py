@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from enrichment.companies import Company, Rejected, validate_items
+from enrichment.company_sentiment.companies import Company, Rejected, validate_items
 
 
 def test_valid_items_become_companies_in_name_order():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from enrichment.comprehend import Sentiment, cut_text, parse_sentiment
+from enrichment.company_sentiment.comprehend import Sentiment, cut_text, parse_sentiment
 
 
 @pytest.mark.parametrize(

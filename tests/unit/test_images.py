@@ -9,7 +9,7 @@ import random
 import pytest
 from PIL import Image
 
-from enrichment.images import (
+from enrichment.image_labels.formats import (
     MAX_REKOGNITION_BYTES,
     MIN_DIMENSION,
     UnusableImage,

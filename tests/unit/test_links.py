@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from enrichment.links import PageRefs, extract_refs, normalise_url
+from enrichment.image_labels.links import PageRefs, extract_refs, normalise_url
 
 PAGE = "http://shop.example/catalogue/index.html"
 

@@ -5,19 +5,14 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 
-from enrichment.companies import Company
-from enrichment.company_sentiment import (
-    COLUMNS,
-    TooManyErrors,
-    Written,
-    check_error_share,
-    complete_rows,
-    error_row,
-)
-from enrichment.results import partition_date, sentiment_key, to_csv
+from enrichment.company_sentiment.companies import Company
+from enrichment.company_sentiment.result_file import TooManyErrors, Written, result_key, to_csv
+from enrichment.company_sentiment.rows import COLUMNS, complete_rows, error_row
+from enrichment.run_date import partition_date
 
 DS = "2026-11-20"
 AMAZON = Company(name="Amazon", wikipedia_title="Amazon (company)")
@@ -25,14 +20,18 @@ NETFLIX = Company(name="Netflix", wikipedia_title="Netflix")
 
 
 def test_key_layout_is_one_object_per_date_and_table():
-    assert sentiment_key("sentiment/", DS, "fang") == "sentiment/ds=2026-11-20/fang_sentiment.csv"
-    assert sentiment_key("/sentiment", DS, "fang") == "sentiment/ds=2026-11-20/fang_sentiment.csv"
+    assert result_key("sentiment/", DS, "fang") == "sentiment/ds=2026-11-20/fang_sentiment.csv"
+    assert result_key("/sentiment", DS, "fang") == "sentiment/ds=2026-11-20/fang_sentiment.csv"
 
 
 def test_partition_date_falls_back_to_run_after_for_runs_without_logical_date():
     run_after = datetime(2026, 11, 21, 13, 5, tzinfo=UTC)
-    assert partition_date(datetime(2026, 11, 20, tzinfo=UTC), run_after) == "2026-11-20"
-    assert partition_date(None, run_after) == "2026-11-21"
+    scheduled = SimpleNamespace(
+        logical_date=datetime(2026, 11, 20, tzinfo=UTC), run_after=run_after
+    )
+    manual = SimpleNamespace(logical_date=None, run_after=run_after)
+    assert partition_date(scheduled) == "2026-11-20"
+    assert partition_date(manual) == "2026-11-21"
 
 
 def test_every_company_gets_a_row_even_when_its_task_returned_nothing():
@@ -76,10 +75,10 @@ def test_error_share_threshold(errors, threshold, fails):
     written = Written(uri="s3://b/k", rows=10, errors=errors)
     if fails:
         with pytest.raises(TooManyErrors, match=f"{errors} of 10 companies"):
-            check_error_share(written, threshold)
+            written.check_error_share(threshold)
     else:
-        check_error_share(written, threshold)
+        written.check_error_share(threshold)
 
 
 def test_empty_table_has_no_error_share():
-    check_error_share(Written(uri="s3://b/k", rows=0, errors=0), 0.0)
+    Written(uri="s3://b/k", rows=0, errors=0).check_error_share(0.0)

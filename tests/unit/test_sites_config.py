@@ -6,8 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from enrichment.image_labels.sites import (
+    DEFAULT_SITES_FILE,
+    SitesConfigError,
+    load_sites,
+    parse_sites,
+)
 from enrichment.local.stack import LOCAL_SITES_FILE
-from enrichment.sites import DEFAULT_SITES_FILE, SitesConfigError, load_sites, parse_sites
 
 HERE = Path("sites.yaml")
 

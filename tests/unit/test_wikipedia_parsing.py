@@ -7,7 +7,7 @@ import json
 import pytest
 import requests
 
-from enrichment.wikipedia import (
+from enrichment.company_sentiment.wikipedia import (
     Summary,
     WikipediaError,
     parse_summary,

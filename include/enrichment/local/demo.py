@@ -113,21 +113,26 @@ def main() -> None:
             )
         # Reading the results back is the demo's business; the hook's credential notes are not.
         os.environ.update(env, AIRFLOW__LOGGING__NAMESPACE_LEVELS="airflow.providers=WARNING")
-        from enrichment import companies, image_table, results
-        from enrichment.dynamodb import dynamodb_table
+        from enrichment import aws, storage
+        from enrichment.company_sentiment.result_file import result_key
+        from enrichment.company_sentiment.settings import SentimentSettings
+        from enrichment.image_labels.settings import ImageLabelsSettings
+        from enrichment.image_labels.tasks import report_key
 
-        key = results.sentiment_key(results.SENTIMENT_PREFIX, ds, companies.COMPANIES_TABLE)
+        sentiment, images = SentimentSettings(), ImageLabelsSettings()
+        s3 = aws.s3_client()
+        key = result_key(sentiment.prefix, ds, sentiment.companies_table)
         print()
-        print(_summary(results.get_text(results.SENTIMENT_BUCKET, key)))
-        print(f"\nResult: s3://{results.SENTIMENT_BUCKET}/{key}\n")
-        report_key = results.report_key(results.REPORT_PREFIX, ds)
-        report = json.loads(results.get_text(results.SENTIMENT_BUCKET, report_key))
-        items = dynamodb_table(image_table.IMAGE_LABELS_TABLE).scan()["Items"]
+        print(_summary(storage.get_text(s3, sentiment.bucket, key)))
+        print(f"\nResult: s3://{sentiment.bucket}/{key}\n")
+        summary_key = report_key(images.report_prefix, ds)
+        report = json.loads(storage.get_text(s3, images.bucket, summary_key))
+        items = aws.dynamodb_table(images.labels_table).scan()["Items"]
         print(_image_summary(report, items))
         print(
-            f"\nResult: DynamoDB table {image_table.IMAGE_LABELS_TABLE}, images under "
-            f"s3://{results.SENTIMENT_BUCKET}/{results.IMAGE_PREFIX}, "
-            f"summary s3://{results.SENTIMENT_BUCKET}/{report_key}"
+            f"\nResult: DynamoDB table {images.labels_table}, images under "
+            f"s3://{images.bucket}/{images.image_prefix}, "
+            f"summary s3://{images.bucket}/{summary_key}"
         )
         print(f"Logs:   {logs}/  (total {time.monotonic() - started:.1f}s)")
     finally:

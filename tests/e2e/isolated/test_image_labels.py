@@ -32,9 +32,10 @@ CONF = {
 
 @pytest.fixture(scope="module")
 def labels_table(stack) -> str:
+    from enrichment import aws
     from enrichment.bootstrap import ensure_table
 
-    ensure_table(CONF["labels_table"], "image_id")
+    ensure_table(aws.dynamodb_client(), CONF["labels_table"], "image_id")
     return CONF["labels_table"]
 
 

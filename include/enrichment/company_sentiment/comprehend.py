@@ -1,4 +1,4 @@
-"""AWS Comprehend real-time sentiment, through the provider's ``ComprehendHook``.
+"""AWS Comprehend real-time sentiment (client from :func:`enrichment.aws.comprehend_client`).
 
 DetectSentiment reads only the first 500 characters of a document and bills per 100
 characters (3 units at least), so the text is cut to those 500 characters before it is
@@ -11,8 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from enrichment import AWS_CONN_ID
-
+# The languages DetectSentiment supports (the ``language`` Param's choices).
+LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW")
 SENTIMENT_MAX_CHARS = 500
 # DetectSentiment's hard cap on the UTF-8 size of one document.
 SENTIMENT_MAX_BYTES = 5000
@@ -59,11 +59,8 @@ def parse_sentiment(response: dict[str, Any], characters_sent: int) -> Sentiment
     )
 
 
-def detect_sentiment(text: str, language: str, conn_id: str = AWS_CONN_ID) -> Sentiment:
+def detect_sentiment(client, text: str, language: str) -> Sentiment:
     """Sentiment of the first :data:`SENTIMENT_MAX_CHARS` characters of ``text``."""
-    from airflow.providers.amazon.aws.hooks.comprehend import ComprehendHook
-
     document = cut_text(text)
-    client = ComprehendHook(aws_conn_id=conn_id).conn
     response = client.detect_sentiment(Text=document, LanguageCode=language)
     return parse_sentiment(response, characters_sent=len(document))

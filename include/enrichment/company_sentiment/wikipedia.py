@@ -115,38 +115,61 @@ def retry_after_seconds(response: requests.Response) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
-def fetch_summary(title: str, sentences: int = 1, conn_id: str = WIKIPEDIA_CONN_ID) -> Summary:
-    """Fetch the first ``sentences`` sentences of the intro of ``title``."""
-    import requests
-    from airflow.providers.http.hooks.http import HttpHook
+class WikipediaClient:
+    """The MediaWiki API on the ``wikipedia_default`` connection, built once per task.
 
-    hook = HttpHook(method="GET", http_conn_id=conn_id)
-    # One connection lookup per company: the session carries the connection's host,
-    # settings and extra headers, and is reused (with its TCP connection) on throttling.
-    session = hook.get_conn(extra_options={"timeout": REQUEST_TIMEOUT, "check_response": False})
-    if session.headers.get("User-Agent") == requests.utils.default_user_agent():
-        session.headers["User-Agent"] = USER_AGENT
-    session.headers["Accept"] = "application/json"
-    url = hook.url_from_endpoint(API_ENDPOINT)
-    request = session.prepare_request(
-        requests.Request("GET", url, params=summary_request(title, sentences))
-    )
-    for attempt in range(1, THROTTLE_ATTEMPTS + 1):
-        response = hook.run_and_check(session, request, hook.merged_extra)
-        wait = retry_after_seconds(response)
-        if wait is None:
-            break
-        log.warning(
-            "Wikipedia throttled %r (HTTP %s), waiting %.1fs (attempt %d/%d)",
-            title,
-            response.status_code,
-            wait,
-            attempt,
-            THROTTLE_ATTEMPTS,
+    One connection lookup and one HTTP session: the session carries the connection's
+    host, settings and extra headers, and keeps its TCP connection open from one title
+    (and one throttled retry) to the next.
+    """
+
+    def __init__(self, conn_id: str = WIKIPEDIA_CONN_ID) -> None:
+        import requests
+        from airflow.providers.http.hooks.http import HttpHook
+
+        self._hook = HttpHook(method="GET", http_conn_id=conn_id)
+        self._session = self._hook.get_conn(
+            extra_options={"timeout": REQUEST_TIMEOUT, "check_response": False}
         )
-        if attempt == THROTTLE_ATTEMPTS:
-            raise WikipediaThrottled(f"still throttled after {attempt} attempts for {title!r}")
-        time.sleep(wait)
-    if response.status_code != 200:
-        raise WikipediaError(f"HTTP {response.status_code} for {title!r}: {response.text[:200]}")
-    return parse_summary(response.json(), title)
+        if self._session.headers.get("User-Agent") == requests.utils.default_user_agent():
+            self._session.headers["User-Agent"] = USER_AGENT
+        self._session.headers["Accept"] = "application/json"
+        self._url = self._hook.url_from_endpoint(API_ENDPOINT)
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> WikipediaClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def summary(self, title: str, sentences: int = 1) -> Summary:
+        """The first ``sentences`` sentences of the intro of ``title``."""
+        import requests
+
+        request = self._session.prepare_request(
+            requests.Request("GET", self._url, params=summary_request(title, sentences))
+        )
+        for attempt in range(1, THROTTLE_ATTEMPTS + 1):
+            response = self._hook.run_and_check(self._session, request, self._hook.merged_extra)
+            wait = retry_after_seconds(response)
+            if wait is None:
+                break
+            log.warning(
+                "Wikipedia throttled %r (HTTP %s), waiting %.1fs (attempt %d/%d)",
+                title,
+                response.status_code,
+                wait,
+                attempt,
+                THROTTLE_ATTEMPTS,
+            )
+            if attempt == THROTTLE_ATTEMPTS:
+                raise WikipediaThrottled(f"still throttled after {attempt} attempts for {title!r}")
+            time.sleep(wait)
+        if response.status_code != 200:
+            raise WikipediaError(
+                f"HTTP {response.status_code} for {title!r}: {response.text[:200]}"
+            )
+        return parse_summary(response.json(), title)

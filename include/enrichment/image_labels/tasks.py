@@ -1,14 +1,17 @@
-"""The ``image_labels`` pipeline: collect images from sites, label the new ones, report.
+"""What each task of the ``image_labels`` DAG does, given the run's settings.
 
-1. :func:`collect_images` crawls the sites, downloads each image URL once, checks and
-   converts the bytes (:mod:`enrichment.images`), merges URLs with the same bytes into one
-   image and stores each image in S3 under its SHA-256. Everything left out is a skip
-   with its reason.
-2. :func:`label_batch` (one mapped task per batch) asks Rekognition only about images
-   the table does not know yet; known ones just get this date and their URLs recorded.
-3. :func:`summarise` adds it up, including the number of Rekognition calls (the cost).
+1. :func:`crawl` crawls the sites, downloads each image URL once, checks and converts
+   the bytes (:mod:`.formats`), merges URLs with the same bytes into one image and
+   stores each image in S3 under its SHA-256. Everything left out is a skip with its
+   reason.
+2. :func:`batches` cuts the images into batches; :func:`label` (one mapped task per
+   batch) asks Rekognition only about images the table does not know yet; known ones
+   just get this date and their URLs recorded.
+3. :func:`summarise` adds it up, including the number of Rekognition calls (the cost),
+   and writes the run's summary.
 
-Everything that crosses task boundaries is a plain dict, as XCom stores it.
+Each task builds the clients it needs once and passes them on. Everything that crosses
+task boundaries is a plain dict, as XCom stores it.
 """
 
 from __future__ import annotations
@@ -18,20 +21,44 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from enrichment import AWS_CONN_ID, image_table, results
-from enrichment.crawler import Limits, Site, Skip, crawl_site
-from enrichment.images import UnusableImage, prepare_image
-from enrichment.rekognition import ImageRejected, detect_labels, rekognition_client
+from enrichment import aws, storage
+from enrichment.image_labels import label_table
+from enrichment.image_labels.crawling import Skip, crawl_site
+from enrichment.image_labels.formats import UnusableImage, prepare_image
+from enrichment.image_labels.rekognition import ImageRejected, detect_labels
+from enrichment.image_labels.settings import ImageLabelsSettings
+from enrichment.image_labels.sites import Limits, Site, load_sites
 
 log = logging.getLogger(__name__)
+
+
+def image_key(prefix: str, image_id: str, extension: str) -> str:
+    """``images/<sha256>.<ext>`` for the default prefix."""
+    return f"{prefix.strip('/')}/{image_id}.{extension}"
+
+
+def report_key(prefix: str, ds: str) -> str:
+    """``reports/image_labels/ds=YYYY-MM-DD/summary.json`` for the default prefix."""
+    return f"{prefix.strip('/')}/ds={ds}/summary.json"
 
 
 def _skip(url: str, reason: str, site: str, page_url: str | None) -> dict[str, Any]:
     return asdict(Skip(url, reason, site, page_url))
 
 
+def crawl(settings: ImageLabelsSettings) -> dict[str, Any]:
+    """Crawl the run's sites and store their distinct images (one S3 client for all)."""
+    return collect_images(
+        load_sites(settings.sites),
+        settings.limits(),
+        aws.s3_client(),
+        settings.bucket,
+        settings.image_prefix,
+    )
+
+
 def collect_images(
-    sites: list[Site], limits: Limits, bucket: str, image_prefix: str, conn_id: str = AWS_CONN_ID
+    sites: list[Site], limits: Limits, s3, bucket: str, image_prefix: str
 ) -> dict[str, Any]:
     """Crawl ``sites`` and store their distinct images; returns ``images`` (one dict per
     image, with every URL it was found at) and a ``report`` of counts and skips."""
@@ -56,8 +83,8 @@ def collect_images(
             if prepared.image_id in images:
                 images[prepared.image_id]["sources"].append(source)
                 continue
-            key = results.image_key(image_prefix, prepared.image_id, prepared.extension)
-            results.put_bytes(prepared.data, bucket, key, prepared.content_type, conn_id)
+            key = image_key(image_prefix, prepared.image_id, prepared.extension)
+            storage.put_bytes(s3, bucket, key, prepared.data, prepared.content_type)
             images[prepared.image_id] = {
                 "image_id": prepared.image_id,
                 "s3_key": key,
@@ -89,29 +116,40 @@ def batches(images: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]
     return [images[start : start + size] for start in range(0, len(images), size)]
 
 
+def label(batch: list[dict[str, Any]], settings: ImageLabelsSettings, ds: str) -> dict[str, Any]:
+    """Label one batch: the table's client always, Rekognition's only if there is a new image."""
+    return label_batch(
+        batch,
+        ds,
+        aws.dynamodb_table(settings.labels_table),
+        aws.rekognition_client,
+        settings.bucket,
+        settings.max_labels,
+        settings.min_confidence,
+    )
+
+
 def label_batch(
     batch: list[dict[str, Any]],
     ds: str,
-    table_name: str,
+    table,
+    rekognition_client,
     bucket: str,
     max_labels: int,
     min_confidence: float,
-    conn_id: str = AWS_CONN_ID,
 ) -> dict[str, Any]:
     """Label the batch's new images and record the known ones; returns counts and skips.
 
     A call to Rekognition is made only for an image without an item: that is the cost
     the table saves on every later run. An image Rekognition rejects is a skip.
+    ``rekognition_client`` builds the client, only when the batch has a new image.
     """
-    from enrichment.dynamodb import dynamodb_table
-
-    table = dynamodb_table(table_name, conn_id)
-    known = image_table.existing_ids(table, (image["image_id"] for image in batch))
-    client = rekognition_client(conn_id) if len(known) < len(batch) else None
+    known = label_table.existing_ids(table, (image["image_id"] for image in batch))
+    client = rekognition_client() if len(known) < len(batch) else None
     outcome: dict[str, Any] = {"labelled": 0, "seen_again": 0, "rekognition_calls": 0, "skips": []}
     for image in batch:
         if image["image_id"] in known:
-            image_table.record_sighting(table, image, ds)
+            label_table.record_sighting(table, image, ds)
             outcome["seen_again"] += 1
             continue
         outcome["rekognition_calls"] += 1
@@ -124,10 +162,10 @@ def label_batch(
             )
             continue
         s3_uri = f"s3://{bucket}/{image['s3_key']}"
-        if image_table.put_new(table, image_table.new_item(image, s3_uri, labels, ds)):
+        if label_table.put_new(table, label_table.new_item(image, s3_uri, labels, ds)):
             outcome["labelled"] += 1
         else:  # stored meanwhile by a concurrent run of another date
-            image_table.record_sighting(table, image, ds)
+            label_table.record_sighting(table, image, ds)
             outcome["seen_again"] += 1
     log.info(
         "%d images: %d labelled (%d Rekognition calls), %d already known, %d rejected",
@@ -140,7 +178,7 @@ def label_batch(
     return outcome
 
 
-def summarise(report: dict[str, Any], outcomes: list[dict[str, Any]], ds: str) -> dict[str, Any]:
+def summary(report: dict[str, Any], outcomes: list[dict[str, Any]], ds: str) -> dict[str, Any]:
     """The run in numbers (``report`` from :func:`collect_images`), with every skip."""
     skips = report["skips"] + [skip for outcome in outcomes for skip in outcome["skips"]]
     return report | {
@@ -151,3 +189,14 @@ def summarise(report: dict[str, Any], outcomes: list[dict[str, Any]], ds: str) -
         "skipped": len(skips),
         "skips": sorted(skips, key=lambda skip: (skip["site"], skip["url"])),
     }
+
+
+def summarise(
+    report: dict[str, Any], outcomes: list[dict[str, Any]], settings: ImageLabelsSettings, ds: str
+) -> dict[str, Any]:
+    """Write the run's summary to S3; returns it without the list of skips (for XCom)."""
+    document = summary(report, outcomes, ds)
+    storage.put_json(
+        aws.s3_client(), settings.bucket, report_key(settings.report_prefix, ds), document
+    )
+    return {key: value for key, value in document.items() if key != "skips"}

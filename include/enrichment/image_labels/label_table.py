@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-IMAGE_LABELS_TABLE = "image_labels"
+# The table's partition key (S); the table name is a setting.
+KEY = "image_id"
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem call
 
 

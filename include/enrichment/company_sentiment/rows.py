@@ -7,16 +7,12 @@ answers about the data; ``error`` is a failure that outlived the task's retries.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowFailException
-
-from enrichment import results
-from enrichment.companies import Company
-from enrichment.comprehend import detect_sentiment
-from enrichment.wikipedia import fetch_summary
+from enrichment.company_sentiment.companies import Company
+from enrichment.company_sentiment.comprehend import detect_sentiment
+from enrichment.company_sentiment.wikipedia import WikipediaClient
 
 # Column order and pandas dtypes of the result file; nullable types keep the score and
 # count columns numeric (not "3.0") in rows that have no sentiment.
@@ -53,14 +49,25 @@ def _row(company: Company, ds: str, status: str, **values: Any) -> Row:
     }
 
 
-def analyse_company(company: Company, ds: str, sentences: int, language: str) -> Row:
-    """The row for one company; raises on failures worth a retry."""
-    summary = fetch_summary(company["wikipedia_title"], sentences)
+def analyse_company(
+    company: Company,
+    ds: str,
+    sentences: int,
+    language: str,
+    wikipedia: WikipediaClient,
+    comprehend: Callable[[], Any],
+) -> Row:
+    """The row for one company; raises on failures worth a retry.
+
+    ``comprehend`` builds the Comprehend client; it is called only when there is text to
+    analyse, so a missing or ambiguous page costs no AWS connection lookup.
+    """
+    summary = wikipedia.summary(company["wikipedia_title"], sentences)
     if summary.status != "ok":
         return _row(
             company, ds, summary.status, wikipedia_title=summary.title, error=summary.reason
         )
-    sentiment = detect_sentiment(summary.snippet, language)
+    sentiment = detect_sentiment(comprehend(), summary.snippet, language)
     return _row(
         company,
         ds,
@@ -81,23 +88,6 @@ def error_row(company: Company, ds: str, message: str) -> Row:
     return _row(company, ds, "error", error=message)
 
 
-def analyse_or_record_error(
-    company: Company, ds: str, sentences: int, language: str, *, final_attempt: bool
-) -> Row:
-    """:func:`analyse_company`, re-raising for a retry unless this is the last attempt.
-
-    On the last attempt the failure becomes an ``error`` row, so the load still writes
-    one row per company and decides from the error share whether the run failed.
-    """
-    try:
-        return analyse_company(company, ds, sentences, language)
-    except Exception as exc:
-        if not final_attempt:
-            raise
-        log.exception("Giving up on %r after the last attempt", company["name"])
-        return error_row(company, ds, f"{type(exc).__name__}: {exc}")
-
-
 def complete_rows(companies: Iterable[Company], rows: Iterable[Row | None], ds: str) -> list[Row]:
     """One row per company, in name order, whatever the mapped tasks managed to return.
 
@@ -112,39 +102,3 @@ def complete_rows(companies: Iterable[Company], rows: Iterable[Row | None], ds: 
             row = error_row(company, ds, "task returned no result (timed out or killed)")
         complete.append(row)
     return complete
-
-
-@dataclass(frozen=True)
-class Written:
-    uri: str
-    rows: int
-    errors: int
-
-    @property
-    def error_share(self) -> float:
-        return self.errors / self.rows if self.rows else 0.0
-
-
-class TooManyErrors(AirflowFailException):
-    """More companies ended in ``error`` than the run tolerates."""
-
-
-def write_results(
-    companies: Iterable[Company], rows: Iterable[Row | None], ds: str, bucket: str, key: str
-) -> Written:
-    """Write the date's file whole: one row per company, failures included."""
-    complete = complete_rows(companies, rows, ds)
-    uri = results.put_text(results.to_csv(complete, COLUMNS), bucket, key)
-    errors = sum(row["status"] == "error" for row in complete)
-    log.info("Wrote %d rows (%d errors) to %s", len(complete), errors, uri)
-    return Written(uri=uri, rows=len(complete), errors=errors)
-
-
-def check_error_share(written: Written, max_error_share: float) -> None:
-    """Fail the run when too many companies ended in ``error``; the file is already written."""
-    if written.error_share > max_error_share:
-        raise TooManyErrors(
-            f"{written.errors} of {written.rows} companies ended in error "
-            f"({written.error_share:.0%} > max_error_share {max_error_share:.0%}); "
-            f"see {written.uri}"
-        )

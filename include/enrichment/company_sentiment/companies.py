@@ -13,10 +13,8 @@ from typing import Any, TypedDict
 
 from airflow.sdk.exceptions import AirflowFailException
 
-from enrichment import AWS_CONN_ID
-from enrichment.dynamodb import dynamodb_table
-
-COMPANIES_TABLE = "fang"
+# The table's partition key (S); the table name is a setting.
+KEY = "name"
 # Wikipedia titles are at most 255 bytes; a longer name cannot be an article.
 MAX_NAME_BYTES = 255
 
@@ -87,9 +85,8 @@ def validate_items(items: Iterable[Mapping[str, Any]]) -> Validation:
     return result
 
 
-def scan_table(table_name: str, conn_id: str = AWS_CONN_ID) -> ScanResult:
-    """Every item of the table, following ``LastEvaluatedKey`` past each 1 MB page."""
-    table = dynamodb_table(table_name, conn_id)
+def scan_table(table) -> ScanResult:
+    """Every item of the boto3 ``table``, following ``LastEvaluatedKey`` past each 1 MB page."""
     items: list[dict[str, Any]] = []
     pages = 0
     kwargs: dict[str, Any] = {}
@@ -102,13 +99,10 @@ def scan_table(table_name: str, conn_id: str = AWS_CONN_ID) -> ScanResult:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def put_companies(
-    table_name: str, items: Iterable[Mapping[str, Any]], conn_id: str = AWS_CONN_ID
-) -> int:
+def put_companies(table, items: Iterable[Mapping[str, Any]]) -> int:
     """Write items keyed by ``name``; writing the same item again changes nothing."""
-    table = dynamodb_table(table_name, conn_id)
     count = 0
-    with table.batch_writer(overwrite_by_pkeys=["name"]) as batch:
+    with table.batch_writer(overwrite_by_pkeys=[KEY]) as batch:
         for item in items:
             batch.put_item(Item=dict(item))
             count += 1
@@ -126,11 +120,9 @@ def mapping_cap(max_companies: int) -> int:
     return min(max_companies, conf.getint("core", "max_map_length"))
 
 
-def companies_to_enrich(
-    table_name: str, max_companies: int, conn_id: str = AWS_CONN_ID
-) -> list[Company]:
-    """The valid companies of the table, each once; rejected items are logged and skipped."""
-    scan = scan_table(table_name, conn_id)
+def companies_to_enrich(table, max_companies: int) -> list[Company]:
+    """The valid companies of ``table``, each once; rejected items are logged and skipped."""
+    scan = scan_table(table)
     validation = validate_items(scan.items)
     for rejected in validation.rejected:
         log.warning("Skipping item %s: %s", rejected.item, rejected.reason)
@@ -138,14 +130,14 @@ def companies_to_enrich(
         "Scanned %d items in %d page(s) of %s: %d companies, %d skipped",
         len(scan.items),
         scan.pages,
-        table_name,
+        table.name,
         len(validation.companies),
         len(validation.rejected),
     )
     cap = mapping_cap(max_companies)
     if len(validation.companies) > cap:
         raise TooManyCompanies(
-            f"{len(validation.companies)} companies in {table_name} exceed the cap of {cap} "
+            f"{len(validation.companies)} companies in {table.name} exceed the cap of {cap} "
             f"(max_companies={max_companies}, core.max_map_length also applies): raise "
             "max_companies and core.max_map_length, or split the table"
         )

@@ -1,16 +1,15 @@
-"""AWS Rekognition DetectLabels, by S3 reference, through the provider's ``AwsBaseHook``.
+"""AWS Rekognition DetectLabels, by S3 reference (client from
+:func:`enrichment.aws.rekognition_client`).
 
 By S3 reference rather than inline bytes: the image is already in S3, the limit is
 15 MB instead of 5 MB, and the bytes do not travel twice. Each call is billed, so the
-caller decides which images need one (:mod:`enrichment.image_labels`).
+caller decides which images need one (:mod:`enrichment.image_labels.tasks`).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any, TypedDict
-
-from enrichment import AWS_CONN_ID
 
 # The service's answers about one image (not about the request or the service itself):
 # such an image becomes a skip with this reason instead of failing its batch.
@@ -49,13 +48,6 @@ def parse_labels(response: dict[str, Any]) -> list[Label]:
         for label in response.get("Labels", [])
     ]
     return sorted(labels, key=lambda label: (-label["confidence"], label["name"]))
-
-
-def rekognition_client(conn_id: str = AWS_CONN_ID):
-    """A boto3 Rekognition client from the connection (the provider has no Rekognition hook)."""
-    from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
-
-    return AwsBaseHook(aws_conn_id=conn_id, client_type="rekognition").conn
 
 
 def detect_labels(

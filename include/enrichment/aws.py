@@ -1,0 +1,47 @@
+"""AWS clients from the ``aws_default`` connection, built by the amazon provider's hooks.
+
+The one place that turns the connection into boto3 clients. A task builds each client it
+needs once (one connection lookup per service) and passes it to the functions that call
+the service; nothing below a task builds its own. Local development points the same
+connection at the local AWS endpoint through its ``endpoint_url`` extra.
+"""
+
+from __future__ import annotations
+
+AWS_CONN_ID = "aws_default"
+
+
+def s3_client(conn_id: str = AWS_CONN_ID):
+    """A boto3 S3 client (``S3Hook``)."""
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    return S3Hook(aws_conn_id=conn_id).conn
+
+
+def dynamodb_client(conn_id: str = AWS_CONN_ID):
+    """A boto3 DynamoDB client (``DynamoDBHook``), for table administration."""
+    from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
+
+    return DynamoDBHook(aws_conn_id=conn_id).client
+
+
+def dynamodb_table(table_name: str, conn_id: str = AWS_CONN_ID):
+    """The boto3 ``Table`` resource of ``table_name`` (``DynamoDBHook``)."""
+    from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
+
+    return DynamoDBHook(aws_conn_id=conn_id).conn.Table(table_name)
+
+
+def comprehend_client(conn_id: str = AWS_CONN_ID):
+    """A boto3 Comprehend client (``ComprehendHook``)."""
+    from airflow.providers.amazon.aws.hooks.comprehend import ComprehendHook
+
+    return ComprehendHook(aws_conn_id=conn_id).conn
+
+
+def rekognition_client(conn_id: str = AWS_CONN_ID):
+    """A boto3 Rekognition client; the provider has no Rekognition hook, so the generic
+    ``AwsBaseHook`` with ``client_type="rekognition"`` builds it."""
+    from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+
+    return AwsBaseHook(aws_conn_id=conn_id, client_type="rekognition").conn

@@ -1,0 +1,47 @@
+"""Every default, limit and name of the ``company_sentiment`` pipeline, in one place.
+
+The DAG's Params are built from :class:`SentimentSettings` (``dag_params()``), and each
+task turns its run's params back into it (``from_params()``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from enrichment.company_sentiment.comprehend import LANGUAGES
+from enrichment.settings import Settings, setting
+
+
+@dataclass(frozen=True)
+class SentimentSettings(Settings):
+    companies_table: str = setting(
+        "fang",
+        "DynamoDB table of companies (partition key `name`).",
+        minLength=3,
+        maxLength=255,
+    )
+    bucket: str = setting(
+        "fangsentiment", "S3 bucket that receives the result file.", minLength=3, maxLength=63
+    )
+    prefix: str = setting(
+        "sentiment/",
+        "Key prefix; the file is `<prefix>ds=YYYY-MM-DD/<table>_sentiment.csv`.",
+        minLength=1,
+    )
+    sentences: int = setting(
+        1, "Sentences of the Wikipedia intro to analyse.", minimum=1, maximum=10
+    )
+    language: str = setting(
+        "en", "Comprehend language code of the Wikipedia text.", enum=list(LANGUAGES)
+    )
+    max_companies: int = setting(
+        1000,
+        "Fail the scan above this many companies (core.max_map_length caps it).",
+        minimum=1,
+    )
+    max_error_share: float = setting(
+        0.2,
+        "Fail the run when more than this share of companies ended in `error`.",
+        minimum=0,
+        maximum=1,
+    )
