@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from enrichment.company_sentiment.settings import SentimentSettings
+from enrichment.image_labels.settings import ImageLabelsSettings
 from enrichment.local.stack import PROJECT_ROOT
 
 DAGS_DIR = PROJECT_ROOT / "dags"
@@ -103,6 +105,28 @@ def test_company_sentiment_params_match_the_design_contract(dagbag):
     }
     for name in params:
         assert params.get_param(name).description, name
+
+
+@pytest.mark.parametrize(
+    ("dag_id", "settings"),
+    [
+        pytest.param("company_sentiment", SentimentSettings, id="company_sentiment"),
+        pytest.param("image_labels", ImageLabelsSettings, id="image_labels"),
+    ],
+)
+def test_params_are_built_from_the_pipeline_settings(dagbag, dag_id, settings):
+    """Each Param's default, description and limits are its setting's, and nothing else."""
+    params = dagbag.dags[dag_id].params
+    specs = settings.param_specs()
+    assert list(params) == list(specs)
+    for name, spec in specs.items():
+        param = params.get_param(name)
+        assert (param.value, param.description, param.schema) == (
+            spec["default"],
+            spec["description"],
+            spec["schema"],
+        ), name
+    assert settings.from_params(params) == settings()
 
 
 def test_image_labels_shape(dagbag):
