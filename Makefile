@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 .PHONY: demo test lint lock bench stack-up stack-down airflow airflow-up airflow-down clean
 
 demo: $(VENV)/.installed
-	$(BIN)/python -m enrichment.local.demo
+	$(BIN)/python -m dev.demo
 
 test: $(VENV)/.installed $(CHROMIUM)
 	$(BIN)/ruff check .
@@ -32,19 +32,19 @@ lock:
 # `airflow` stays in the foreground until Ctrl-C; `airflow-up` / `airflow-down` run it in
 # the background.
 airflow: $(VENV)/.installed
-	$(BIN)/python -m enrichment.local.airflow_local run
+	$(BIN)/python -m dev.airflow_local run
 
 airflow-up: $(VENV)/.installed
-	$(BIN)/python -m enrichment.local.airflow_local up
+	$(BIN)/python -m dev.airflow_local up
 
 airflow-down: $(VENV)/.installed
-	$(BIN)/python -m enrichment.local.airflow_local down
+	$(BIN)/python -m dev.airflow_local down
 
 stack-up: $(VENV)/.installed
-	$(BIN)/python -m enrichment.local.stack up
+	$(BIN)/python -m dev.stack up
 
 stack-down: $(VENV)/.installed
-	$(BIN)/python -m enrichment.local.stack down
+	$(BIN)/python -m dev.stack down
 
 # The browser test drives Debian's Chromium (Playwright's own browser download does not
 # work offline). As root with apt, `make test` installs it; otherwise the test fails and
@@ -63,6 +63,6 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 clean:
-	-$(BIN)/python -m enrichment.local.airflow_local down
-	-$(BIN)/python -m enrichment.local.stack down
+	-$(BIN)/python -m dev.airflow_local down
+	-$(BIN)/python -m dev.stack down
 	rm -rf $(VENV) .local

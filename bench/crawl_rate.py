@@ -28,9 +28,9 @@ from tests.netns import ISOLATED_ENV, isolated_command  # noqa: E402
 
 
 def measure(runs: int, concurrency: int) -> None:
+    from dev.standins.sample_site import SampleSiteServer
     from enrichment.crawler import Limits, Site, crawl_site
     from enrichment.images import UnusableImage, prepare_image
-    from enrichment.local.sample_site import SampleSiteServer
 
     server = SampleSiteServer(("127.0.0.1", 0))
     threading.Thread(target=server.serve_forever, daemon=True).start()

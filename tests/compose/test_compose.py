@@ -3,7 +3,7 @@ the tests run (``make airflow``): same components and commands, same init steps,
 connections, same stand-ins, same Airflow version as the lock.
 
 There is no Docker engine here, so the file is checked, not run; everything it would run
-is run by the end-to-end tests through ``enrichment.local.airflow_local``.
+is run by the end-to-end tests through ``dev.airflow_local``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ import jsonschema
 import pytest
 import yaml
 
-from enrichment.local.airflow_local import COMPONENTS, INIT_STEPS, LocalAirflow, MetadataDatabase
-from enrichment.local.stack import PROJECT_ROOT, SERVICES, Stack
+from dev import PROJECT_ROOT
+from dev.airflow_local import COMPONENTS, INIT_STEPS, LocalAirflow, MetadataDatabase
+from dev.stack import SERVICES, Stack
 
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yaml").read_text())
 SERVICES_BY_NAME = COMPOSE["services"]
@@ -164,4 +165,5 @@ def test_image_is_the_locked_airflow_built_from_the_lock():
             "./dags:/opt/airflow/dags",
             "./plugins:/opt/airflow/plugins",
             "./include:/opt/airflow/include",
+            "./dev/sites.local.yaml:/opt/airflow/dev/sites.local.yaml",
         }

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from enrichment.local.stack import PROJECT_ROOT
+from dev import PROJECT_ROOT
 
 DAGS_DIR = PROJECT_ROOT / "dags"
 DAG_FILES = sorted(DAGS_DIR.glob("*.py"))

@@ -3,7 +3,7 @@
 The sample site links and redirects to the cloud metadata endpoint and a private
 address, so this runs in the isolated network namespace, where those addresses are
 canaries (see ``tests/netns.py``). Its map and expected outcomes are in the docstring of
-:mod:`enrichment.local.sample_site`.
+:mod:`dev.standins.sample_site`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from enrichment.crawler import USER_AGENT, Limits, Site, SiteCrawl, Skip, crawl_site
-from enrichment.local.sample_site import (
+from dev.standins.sample_site import (
     DATA_IMAGE_URL,
     FILE_URL,
     HUGE_IMAGE,
@@ -34,6 +33,7 @@ from enrichment.local.sample_site import (
     loopback_url,
     refused_urls,
 )
+from enrichment.crawler import USER_AGENT, Limits, Site, SiteCrawl, Skip, crawl_site
 from tests.isolated.servers import TinySite, page, serving, status
 
 PAGES = (

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from enrichment.local.stack import LOCAL_SITES_FILE
+from dev.stack import LOCAL_SITES_FILE
 from enrichment.sites import DEFAULT_SITES_FILE, SitesConfigError, load_sites, parse_sites
 
 HERE = Path("sites.yaml")
