@@ -52,7 +52,7 @@ def _exited(pid: int, timeout: float) -> bool:
     return True
 
 
-def tail(log_path: Path) -> str:
+def _tail(log_path: Path) -> str:
     return log_path.read_text(errors="replace")[-TAIL_CHARS:]
 
 
@@ -125,7 +125,7 @@ def wait_until_healthy(
         dead = [process for process in processes if not process.alive()]
         if dead or time.monotonic() > deadline:
             reason = f"{', '.join(p.name for p in dead)} exited" if dead else "not healthy in time"
-            logs = "\n".join(f"--- {p.name}:\n{tail(p.log_path)}" for p in dead or processes)
+            logs = "\n".join(f"--- {p.name}:\n{_tail(p.log_path)}" for p in dead or processes)
             stop_all(processes)
             raise RuntimeError(f"{what} did not start ({reason}):\n{logs}")
         time.sleep(interval)
@@ -142,6 +142,6 @@ def run_step(name: str, command: Sequence[str], env: dict[str, str], log_path: P
         )
     if result.returncode != 0:
         raise RuntimeError(
-            f"{name} failed (exit {result.returncode}); full log: {log_path}\n{tail(log_path)}"
+            f"{name} failed (exit {result.returncode}); full log: {log_path}\n{_tail(log_path)}"
         )
     return time.monotonic() - started
