@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 .PHONY: demo test lint lock bench stack-up stack-down airflow airflow-up airflow-down clean
 
 demo: $(VENV)/.installed
-	$(BIN)/python -m enrichment.local.demo
+	$(BIN)/python -m dev.demo
 
 test: $(VENV)/.installed $(CHROMIUM)
 	$(BIN)/ruff check .
@@ -24,27 +24,30 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/parse_time.py
 	$(BIN)/python bench/crawl_rate.py
 
-# Recompile the lock after editing requirements.in (needs uv on PATH).
-lock:
-	uv pip compile requirements.in -o requirements.txt --python-version 3.11
+# Recompile the locks after editing requirements.in or requirements-dev.in. The dev lock is
+# constrained by the runtime one (its first line), so it is compiled second and can never
+# move a runtime pin.
+lock: $(VENV)/.installed
+	$(BIN)/uv pip compile requirements.in -o requirements.txt --python-version 3.11
+	$(BIN)/uv pip compile requirements-dev.in -o requirements-dev.txt --python-version 3.11
 
 # The local Airflow (web UI on http://127.0.0.1:8980, admin / admin) with the stand-ins:
 # `airflow` stays in the foreground until Ctrl-C; `airflow-up` / `airflow-down` run it in
 # the background.
 airflow: $(VENV)/.installed
-	$(BIN)/python -m enrichment.local.airflow_local run
+	$(BIN)/python -m dev.airflow_local run
 
 airflow-up: $(VENV)/.installed
-	$(BIN)/python -m enrichment.local.airflow_local up
+	$(BIN)/python -m dev.airflow_local up
 
 airflow-down: $(VENV)/.installed
-	$(BIN)/python -m enrichment.local.airflow_local down
+	$(BIN)/python -m dev.airflow_local down
 
 stack-up: $(VENV)/.installed
-	$(BIN)/python -m enrichment.local.stack up
+	$(BIN)/python -m dev.stack up
 
 stack-down: $(VENV)/.installed
-	$(BIN)/python -m enrichment.local.stack down
+	$(BIN)/python -m dev.stack down
 
 # The browser test drives Debian's Chromium (Playwright's own browser download does not
 # work offline). As root with apt, `make test` installs it; otherwise the test fails and
@@ -56,13 +59,15 @@ $(CHROMIUM):
 		echo "$(CHROMIUM) is missing: the browser test will fail; run 'apt-get install chromium'"; \
 	fi
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+# The runtime lock and the dev lock (stand-ins, tests, lint, uv), then the project itself;
+# dev/ is not installed: it runs from the checkout.
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
 clean:
-	-$(BIN)/python -m enrichment.local.airflow_local down
-	-$(BIN)/python -m enrichment.local.stack down
+	-$(BIN)/python -m dev.airflow_local down
+	-$(BIN)/python -m dev.stack down
 	rm -rf $(VENV) .local

@@ -28,11 +28,11 @@ from tests.netns import ISOLATED_ENV, isolated_command  # noqa: E402
 
 
 def measure(runs: int, concurrency: int) -> None:
+    from dev.standins.sample_site import SampleSiteServer
     from enrichment.image_labels.crawling import crawl_site
     from enrichment.image_labels.formats import UnusableImage, prepare_image
     from enrichment.image_labels.settings import ImageLabelsSettings
     from enrichment.image_labels.sites import Site
-    from enrichment.local.sample_site import SampleSiteServer
 
     server = SampleSiteServer(("127.0.0.1", 0))
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # for dev.stack when run as a script
 PROBE = ROOT / "tests" / "dags" / "parse_probe.py"
 
 
@@ -27,7 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    from enrichment.local.stack import airflow_env
+    from dev.stack import airflow_env
 
     os.environ.update(airflow_env())
     from airflow.dag_processing.dagbag import DagBag

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from enrichment.local.stack import PROJECT_ROOT, SERVICES, Stack, airflow_env
+from dev import PROJECT_ROOT
+from dev.stack import SERVICES, Stack, airflow_env
 from tests.netns import ISOLATED_ENV
 from tests.network import free_port
 

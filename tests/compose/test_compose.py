@@ -1,9 +1,10 @@
 """docker-compose.yaml: valid against the Compose specification, and in step with the path
 the tests run (``make airflow``): same components and commands, same init steps, same
-connections, same stand-ins, same Airflow version as the lock.
+connections, same stand-ins, same Airflow version as the lock. The Dockerfile's ``airflow``
+stage, which the Airflow services run, ships no development tooling.
 
 There is no Docker engine here, so the file is checked, not run; everything it would run
-is run by the end-to-end tests through ``enrichment.local.airflow_local``.
+is run by the end-to-end tests through ``dev.airflow_local``.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import jsonschema
 import pytest
 import yaml
 
-from enrichment.local.airflow_local import COMPONENTS, INIT_STEPS, LocalAirflow, MetadataDatabase
-from enrichment.local.stack import PROJECT_ROOT, SERVICES, Stack
+from dev import PROJECT_ROOT
+from dev.airflow_local import COMPONENTS, INIT_STEPS, LocalAirflow, MetadataDatabase
+from dev.stack import SERVICES, Stack
 
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yaml").read_text())
 SERVICES_BY_NAME = COMPOSE["services"]
@@ -32,6 +34,18 @@ AIRFLOW_SERVICES = {
     "dag-processor": "airflow-dag-processor",
     "triggerer": "airflow-triggerer",
 }
+DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text()
+
+
+def dockerfile_stages() -> dict[str, list[str]]:
+    """Stage name -> its instructions (comments and blank lines left out), from its FROM on."""
+    stages: dict[str, list[str]] = {}
+    for line in DOCKERFILE.splitlines():
+        if line.startswith("FROM "):
+            stages[line.split(" AS ")[1]] = []
+        if line and not line.startswith("#") and stages:
+            stages[list(stages)[-1]].append(line)
+    return stages
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +126,10 @@ def test_stand_ins_are_the_stacks_services():
         port = str(service.default_port)
         assert compose["entrypoint"] == ["python", "-m"], service.name
         assert compose["command"] == [service.module, "--host", "0.0.0.0", "--port", port]
+        assert service.module.startswith("dev.standins."), service.module
+        # The dev image: the one with moto and dev/, never the Airflow services' image.
+        assert compose["build"] == {"context": ".", "target": "dev"}, service.name
+        assert compose["image"] != SERVICES_BY_NAME["airflow-scheduler"]["image"]
         assert compose["healthcheck"]["test"] == [
             "CMD",
             "curl",
@@ -146,8 +164,7 @@ def test_connections_are_the_stacks_with_service_names_for_hosts():
 
 
 def test_image_is_the_locked_airflow_built_from_the_lock():
-    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
-    base = re.search(r"^FROM apache/airflow:(\S+)-python(\S+)$", dockerfile, re.M)
+    base = re.search(r"^FROM apache/airflow:(\S+)-python(\S+) AS airflow$", DOCKERFILE, re.M)
     locked = re.search(
         r"^apache-airflow==(\S+)$", (PROJECT_ROOT / "requirements.txt").read_text(), re.M
     )
@@ -156,12 +173,52 @@ def test_image_is_the_locked_airflow_built_from_the_lock():
     assert base[1] == locked[1] == version("apache-airflow")
     # The lock is compiled for one Python version; the image must run that one.
     assert f"--python-version {base[2]}" in (PROJECT_ROOT / "Makefile").read_text()
-    assert "pip install --no-cache-dir -r /opt/airflow/requirements.txt" in dockerfile
+    assert "pip install --no-cache-dir -r /opt/airflow/requirements.txt" in DOCKERFILE
     for service in (*AIRFLOW_SERVICES.values(), "airflow-init"):
-        assert SERVICES_BY_NAME[service]["build"] == ".", service
+        assert SERVICES_BY_NAME[service]["build"] == {"context": ".", "target": "airflow"}
         assert SERVICES_BY_NAME[service]["image"].endswith(f":{locked[1]}"), service
         assert set(SERVICES_BY_NAME[service]["volumes"]) == {
             "./dags:/opt/airflow/dags",
             "./plugins:/opt/airflow/plugins",
             "./include:/opt/airflow/include",
+            "./dev/sites.local.yaml:/opt/airflow/dev/sites.local.yaml",
         }
+        # The mounted include/ shadows the package installed in the image.
+        assert SERVICES_BY_NAME[service]["environment"]["PYTHONPATH"] == "/opt/airflow/include"
+
+
+def test_the_airflow_image_ships_the_runtime_lock_and_the_package_only():
+    airflow = "\n".join(dockerfile_stages()["airflow"])
+    assert "requirements-dev" not in airflow
+    assert not re.search(r"^COPY .*\bdev\b", airflow, re.M)
+    assert not re.search(r"^COPY .*\b(tests|bench)\b", airflow, re.M)
+    # A normal install, as from the wheel, on top of the lock; never editable.
+    assert "pip install --no-cache-dir --no-deps /tmp/project" in airflow
+    assert not re.search(r"pip install .*(-e|--editable)\b", airflow)
+
+
+def test_the_dev_image_is_the_airflow_image_plus_the_dev_lock_and_dev():
+    dev = dockerfile_stages()["dev"]
+    assert dev[0] == "FROM airflow AS dev"
+    assert "COPY --chown=airflow:0 dev /opt/airflow/dev" in dev
+    install = next(line for line in dev if "requirements-dev.txt" in line and "pip" in line)
+    # Under the runtime lock's constraint, so the stand-ins' image has production's pins.
+    assert "-c /opt/airflow/requirements.txt" in install
+
+
+def test_the_build_context_has_what_the_dockerfile_copies():
+    """.dockerignore lets in only what is named; every COPY source must be among it."""
+    allowed = {
+        line[1:]
+        for line in (PROJECT_ROOT / ".dockerignore").read_text().splitlines()
+        if line.startswith("!")
+    }
+    copied = {
+        source
+        for line in DOCKERFILE.splitlines()
+        if line.startswith("COPY ")
+        for source in line.split()[1:-1]
+        if not source.startswith("--")
+    }
+    assert copied
+    assert copied <= allowed

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from dev import PROJECT_ROOT
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.image_labels.settings import ImageLabelsSettings
-from enrichment.local.stack import PROJECT_ROOT
 
 DAGS_DIR = PROJECT_ROOT / "dags"
 DAG_FILES = sorted(DAGS_DIR.glob("*.py"))

@@ -21,14 +21,15 @@ from datetime import datetime
 
 import pytest
 
-from enrichment.local.airflow_local import (
+from dev import PROJECT_ROOT
+from dev.airflow_local import (
     ApiClient,
     LocalAirflow,
     MetadataDatabase,
     drop_database,
     postgres_host,
 )
-from enrichment.local.stack import PROJECT_ROOT, Stack
+from dev.stack import Stack
 from tests.conftest import SESSION_DIR
 from tests.netns import ISOLATED_ENV
 from tests.network import free_port

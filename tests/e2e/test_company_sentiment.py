@@ -16,8 +16,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from enrichment.local.airflow_local import PASSWORD, USERNAME, ApiClient, LocalAirflow
-from enrichment.local.wikipedia_api import Corpus
+from dev.airflow_local import PASSWORD, USERNAME, ApiClient, LocalAirflow
+from dev.standins.wikipedia_api import Corpus
 from tests.e2e.conftest import (
     ARTIFACTS,
     RUN_TIMEOUT,

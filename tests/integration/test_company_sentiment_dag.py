@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from dev.standins.wikipedia_api import Corpus
 from enrichment.company_sentiment.rows import COLUMNS
-from enrichment.local.wikipedia_api import Corpus
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +68,7 @@ SCORES = ("positive", "negative", "neutral", "mixed")
 def dag():
     from airflow.dag_processing.dagbag import DagBag
 
-    from enrichment.local.stack import PROJECT_ROOT
+    from dev import PROJECT_ROOT
 
     return DagBag(dag_folder=str(PROJECT_ROOT / "dags")).dags["company_sentiment"]
 

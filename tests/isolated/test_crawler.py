@@ -3,7 +3,7 @@
 The sample site links and redirects to the cloud metadata endpoint and a private
 address, so this runs in the isolated network namespace, where those addresses are
 canaries (see ``tests/netns.py``). Its map and expected outcomes are in the docstring of
-:mod:`enrichment.local.sample_site`.
+:mod:`dev.standins.sample_site`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from enrichment.image_labels.crawling import SiteCrawl, Skip, crawl_site
-from enrichment.image_labels.fetching import USER_AGENT
-from enrichment.image_labels.settings import ImageLabelsSettings
-from enrichment.image_labels.sites import Site
-from enrichment.local.sample_site import (
+from dev.standins.sample_site import (
     DATA_IMAGE_URL,
     FILE_URL,
     HUGE_IMAGE,
@@ -37,6 +33,10 @@ from enrichment.local.sample_site import (
     loopback_url,
     refused_urls,
 )
+from enrichment.image_labels.crawling import SiteCrawl, Skip, crawl_site
+from enrichment.image_labels.fetching import USER_AGENT
+from enrichment.image_labels.settings import ImageLabelsSettings
+from enrichment.image_labels.sites import Site
 from tests.isolated.servers import TinySite, page, serving, status
 
 DEFAULT_LIMITS = ImageLabelsSettings().limits()
@@ -57,7 +57,7 @@ IMAGES = (
     "/images/banner.webp",
     "/images/banner.png",
     "/images/spinner.gif",
-    "/images/diagram.svg",  # downloaded: telling formats apart is enrichment.images' job
+    "/images/diagram.svg",  # downloaded: telling formats apart is enrichment.image_labels.formats' job
     "/images/fake.jpg",
     "/images/huge.png",
     "/images/logo-copy.png",

@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from enrichment.local.stack import PROJECT_ROOT, SERVICES, port_is_free
+from dev import PROJECT_ROOT
+from dev.stack import SERVICES, port_is_free
 from tests.network import free_port
 
 pytestmark = pytest.mark.integration
@@ -23,7 +24,7 @@ def test_demo_runs_end_to_end_and_again(tmp_path):
     env["ENRICHMENT_STATE_DIR"] = str(tmp_path / "state")
     for run in (1, 2):
         result = subprocess.run(
-            [sys.executable, "-m", "enrichment.local.demo", "--date", "2026-11-02"],
+            [sys.executable, "-m", "dev.demo", "--date", "2026-11-02"],
             cwd=PROJECT_ROOT,
             env=env,
             capture_output=True,

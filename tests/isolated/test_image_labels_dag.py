@@ -14,8 +14,8 @@ from decimal import Decimal
 
 import pytest
 
-from enrichment.local.aws_server import label_image
-from enrichment.local.sample_site import build_site
+from dev.standins.aws_server import label_image
+from dev.standins.sample_site import build_site
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +49,7 @@ PAGES = {
 def dag():
     from airflow.dag_processing.dagbag import DagBag
 
-    from enrichment.local.stack import PROJECT_ROOT
+    from dev import PROJECT_ROOT
 
     return DagBag(dag_folder=str(PROJECT_ROOT / "dags")).dags["image_labels"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from enrichment.local.aws_server import label_image, score_sentiment
-from enrichment.local.wikipedia_api import first_sentences, normalise_title
+from dev.standins.aws_server import label_image, score_sentiment
+from dev.standins.wikipedia_api import first_sentences, normalise_title
 
 
 @pytest.mark.parametrize(

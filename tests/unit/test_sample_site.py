@@ -17,7 +17,8 @@ import requests
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from enrichment.local.sample_site import (
+from dev import PROJECT_ROOT
+from dev.standins.sample_site import (
     DUPLICATE_IMAGES,
     FAKE_IMAGE,
     HUGE_IMAGE,
@@ -35,7 +36,6 @@ from enrichment.local.sample_site import (
     loopback_url,
     refused_urls,
 )
-from enrichment.local.stack import PROJECT_ROOT
 from tests.network import free_port
 
 # Magic bytes of each format, so a test can tell what a body really is.
@@ -264,7 +264,7 @@ def test_every_refused_url_is_linked_embedded_or_redirected_to(site):
 def test_the_command_line_server_serves_the_same_bytes():
     """Images are deterministic across processes, so ids computed in a test match."""
     port = free_port()
-    command = [sys.executable, "-m", "enrichment.local.sample_site", "--port", str(port)]
+    command = [sys.executable, "-m", "dev.standins.sample_site", "--port", str(port)]
     origin = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, stderr=subprocess.PIPE)
     try:

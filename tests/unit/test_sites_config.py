@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from dev.stack import LOCAL_SITES_FILE
 from enrichment.image_labels.sites import (
     DEFAULT_SITES_FILE,
     SitesConfigError,
     load_sites,
     parse_sites,
 )
-from enrichment.local.stack import LOCAL_SITES_FILE
 
 HERE = Path("sites.yaml")
 

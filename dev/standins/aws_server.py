@@ -10,7 +10,7 @@ MinConfidence. So local rows differ the way real ones do (Enron's intro reads NE
 a red logo is labelled Red) and tests can tell one result from another. Everything else
 is moto unchanged: DynamoDB and S3 over real HTTP.
 
-Run: ``python -m enrichment.local.aws_server --port 8950``
+Run: ``python -m dev.standins.aws_server --port 8950``
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ For tests, ``GET /__control__/requests`` returns the requests received (method, 
 with query, User-Agent), ``DELETE /__control__/requests`` clears it, and ``/healthz``
 answers 200; none of these three is logged.
 
-Run: ``python -m enrichment.local.sample_site --host 127.0.0.1 --port 8952``
+Run: ``python -m dev.standins.sample_site --host 127.0.0.1 --port 8952``
 """
 
 from __future__ import annotations

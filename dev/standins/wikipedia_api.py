@@ -8,7 +8,7 @@ titles, redirects and disambiguation page props behave as on the real API.
 For tests it also has a control API under ``/__control__/``: queue faults (HTTP 429/503
 with Retry-After, maxlag refusals, 500s) for a title, and read back the requests it got.
 
-Run: ``python -m enrichment.local.wikipedia_api --port 8951``
+Run: ``python -m dev.standins.wikipedia_api --port 8951``
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ and log under the state directory (``.local/`` by default). ``up`` is idempotent
 healthy stand-in is reused, a dead one is restarted. ``down`` stops them and frees
 the ports.
 
-    python -m enrichment.local.stack up | down | status | env
+    python -m dev.stack up | down | status | env
 """
 
 from __future__ import annotations
@@ -13,16 +13,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+from dev import PROJECT_ROOT
+from dev.processes import Supervised, wait_until_healthy
+
 DEFAULT_STATE_DIR = Path(os.environ.get("ENRICHMENT_STATE_DIR", PROJECT_ROOT / ".local"))
 REGION = "us-east-1"
 READY_TIMEOUT = 30.0
@@ -40,11 +40,12 @@ class Service:
 
 
 SERVICES = (
-    Service("aws", "enrichment.local.aws_server", 8950, "/moto-api/"),
-    Service("wikipedia", "enrichment.local.wikipedia_api", 8951, "/healthz"),
-    Service("site", "enrichment.local.sample_site", 8952, "/healthz"),
+    Service("aws", "dev.standins.aws_server", 8950, "/moto-api/"),
+    Service("wikipedia", "dev.standins.wikipedia_api", 8951, "/healthz"),
+    Service("site", "dev.standins.sample_site", 8952, "/healthz"),
 )
-LOCAL_SITES_FILE = PROJECT_ROOT / "include" / "config" / "sites.local.yaml"
+# Development only: the one sites file that lets the crawler reach the loopback sample site.
+LOCAL_SITES_FILE = PROJECT_ROOT / "dev" / "sites.local.yaml"
 
 
 def _healthy(url: str) -> bool:
@@ -53,23 +54,6 @@ def _healthy(url: str) -> bool:
             return response.status == 200
     except OSError:
         return False
-
-
-def alive(pid: int) -> bool:
-    """Whether process ``pid`` is running (an exited child of ours is reaped)."""
-    try:
-        # Reap it if it is our own exited child; a zombie still answers kill(pid, 0).
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False
-    except ChildProcessError:
-        pass  # started by another process (an earlier `stack up`)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def port_is_free(port: int) -> bool:
@@ -89,72 +73,45 @@ class Stack:
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
 
-    def _pid_file(self, service: Service) -> Path:
-        return self.state_dir / f"{service.name}.pid"
-
-    def _recorded(self, service: Service) -> tuple[int, int] | None:
-        """(pid, port) of this state directory's running process of ``service``, whatever
-        port it was started on."""
-        try:
-            pid, port = map(int, self._pid_file(service).read_text().split())
-        except (FileNotFoundError, ValueError):
-            return None
-        return (pid, port) if alive(pid) else None
+    def _process(self, service: Service) -> Supervised:
+        return Supervised(service.name, self.state_dir)
 
     def up(self) -> list[str]:
         """Start what is not running and healthy; returns the names of those started."""
-        (self.state_dir / "logs").mkdir(parents=True, exist_ok=True)
         return [service.name for service in SERVICES if self._start(service)]
 
     def _start(self, service: Service) -> bool:
         health = self.url(service.name) + service.health_path
-        recorded = self._recorded(service)
+        process = self._process(service)
+        # Its (pid, port), whatever port it was started on.
+        recorded = process.running()
         if recorded and recorded[1] == self.ports[service.name] and _healthy(health):
             return False
         if recorded:  # unhealthy, or on a port the settings no longer name
-            self._stop(service)
+            process.stop()
         port = self.ports[service.name]
         if not port_is_free(port):
             raise RuntimeError(
                 f"port {port} for the {service.name} stand-in is taken by another program; "
                 f"free it or set {service.port_env()}"
             )
-        log_path = self.state_dir / "logs" / f"{service.name}.log"
-        with log_path.open("ab") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", service.module, "--host", "127.0.0.1", "--port", str(port)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # a Ctrl-C in the caller's terminal is not theirs
-            )
-        self._pid_file(service).write_text(f"{process.pid} {port}")
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not _healthy(health):
-            if process.poll() is not None or time.monotonic() > deadline:
-                self._stop(service)
-                tail = log_path.read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"{service.name} stand-in did not become ready:\n{tail}")
-            time.sleep(0.1)
+        process.start(
+            [sys.executable, "-m", service.module, "--host", "127.0.0.1", "--port", str(port)],
+            record=[port],
+        )
+        wait_until_healthy(
+            f"{service.name} stand-in",
+            lambda: _healthy(health),
+            [process],
+            deadline=time.monotonic() + READY_TIMEOUT,
+        )
         return True
-
-    def _stop(self, service: Service) -> None:
-        recorded = self._recorded(service)
-        if recorded:
-            pid = recorded[0]
-            os.killpg(pid, signal.SIGTERM)
-            deadline = time.monotonic() + 10
-            while alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if alive(pid):
-                os.killpg(pid, signal.SIGKILL)
-        self._pid_file(service).unlink(missing_ok=True)
 
     def down(self, names: list[str] | None = None) -> None:
         """Stop the stand-ins named in ``names`` (all of them by default)."""
         for service in SERVICES:
             if names is None or service.name in names:
-                self._stop(service)
+                self._process(service).stop()
 
     def status(self) -> dict[str, str]:
         return {
@@ -184,7 +141,7 @@ def airflow_env(state_dir: Path = DEFAULT_STATE_DIR) -> dict[str, str]:
 
 def connection_env(aws_url: str, wikipedia_url: str, site_url: str) -> dict[str, str]:
     """Connections and the sites file for local development; production defines its own
-    connections without endpoints and crawls ``include/config/sites.yaml``."""
+    connections without endpoints and crawls the package's ``config/sites.yaml``."""
     aws = {
         "conn_type": "aws",
         # moto accepts any credentials; these keep boto3 from looking for real ones.

@@ -7,7 +7,7 @@ with the run's counts and skips. The stand-ins are stopped at the end (also on f
 or Ctrl-C), so running it again starts clean; stand-ins that were already running (for
 ``make airflow-up``) are used and left running.
 
-    python -m enrichment.local.demo [--date YYYY-MM-DD] [--keep-running]
+    python -m dev.demo [--date YYYY-MM-DD] [--keep-running]
 """
 
 from __future__ import annotations
@@ -17,31 +17,27 @@ import csv
 import io
 import json
 import os
-import subprocess
 import sys
 import time
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from enrichment.local.stack import SERVICES, Stack, airflow_env
+from dev.processes import run_step
+from dev.stack import SERVICES, Stack, airflow_env
 
 DAG_IDS = ("company_sentiment", "image_labels")
 
 
-def _run(step: str, command: list[str], env: dict[str, str], log_path: Path) -> float:
-    """Run one step with its output in ``log_path``; on failure show the log's tail."""
-    started = time.monotonic()
+def _run(step: str, command: list[str], env: dict[str, str], log_path: Path) -> None:
+    """Run one step, saying how long it took; on failure exit with the log's tail."""
     print(f"  {step} ...", end=" ", flush=True)
-    with log_path.open("w") as log:
-        result = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    elapsed = time.monotonic() - started
-    if result.returncode != 0:
+    try:
+        elapsed = run_step(step, command, env, log_path)
+    except RuntimeError as failure:
         print("FAILED")
-        print(log_path.read_text(errors="replace")[-4000:])
-        raise SystemExit(f"{step} failed (exit {result.returncode}); full log: {log_path}")
+        raise SystemExit(str(failure)) from None
     print(f"done in {elapsed:.1f}s")
-    return elapsed
 
 
 def _summary(csv_text: str) -> str:

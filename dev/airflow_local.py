@@ -11,7 +11,7 @@ created if missing): Airflow's default SQLite locks ("database is locked") when 
 LocalExecutor runs mapped tasks side by side. Without PostgreSQL it falls back to SQLite
 and runs one task at a time.
 
-    python -m enrichment.local.airflow_local run | up | down | status | env
+    python -m dev.airflow_local run | up | down | status | env
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import os
 import secrets
 import shlex
 import signal
-import subprocess
 import sys
 import time
 from contextlib import closing
@@ -30,14 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from enrichment.local.stack import (
-    DEFAULT_STATE_DIR,
-    PROJECT_ROOT,
-    Stack,
-    airflow_env,
-    alive,
-    port_is_free,
-)
+from dev import PROJECT_ROOT
+from dev.processes import Supervised, run_step, stop_all, wait_until_healthy
+from dev.stack import DEFAULT_STATE_DIR, Stack, airflow_env, port_is_free
 
 DEFAULT_PORT = 8980
 DEFAULT_DATABASE = "enrichment_airflow"
@@ -196,6 +190,11 @@ class LocalAirflow:
         self._database = database
         self.home = self.state_dir / "airflow"
         self.logs = self.state_dir / "logs"
+        # One per component, in ``COMPONENTS`` order.
+        self.processes = [
+            Supervised(f"airflow-{component}", self.state_dir, stop_timeout=STOP_TIMEOUT)
+            for component in COMPONENTS
+        ]
 
     @property
     def database(self) -> MetadataDatabase:
@@ -241,31 +240,12 @@ class LocalAirflow:
         """Environment for the components and for ``airflow`` commands against them."""
         return os.environ | self.settings()
 
-    def _pid_file(self, component: str) -> Path:
-        return self.state_dir / f"airflow-{component}.pid"
-
     def running(self) -> list[str]:
-        return [c for c in COMPONENTS if self._running_pid(c)]
-
-    def _running_pid(self, component: str) -> int | None:
-        try:
-            pid = int(self._pid_file(component).read_text())
-        except (FileNotFoundError, ValueError):
-            return None
-        return pid if alive(pid) else None
-
-    def _step(self, name: str, command: list[str], env: dict[str, str]) -> None:
-        log_path = self.logs / f"{name}.log"
-        with log_path.open("w") as log:
-            result = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        if result.returncode != 0:
-            tail = log_path.read_text(errors="replace")[-3000:]
-            raise RuntimeError(f"{name} failed (exit {result.returncode}):\n{tail}")
+        return [c for c, process in zip(COMPONENTS, self.processes, strict=True) if process.alive()]
 
     def up(self) -> float:
         """Start everything that is not running yet; the seconds until the API is healthy."""
         started = time.monotonic()
-        self.logs.mkdir(parents=True, exist_ok=True)
         if self.running() == list(COMPONENTS) and self._ready():
             return 0.0
         self.down()
@@ -277,42 +257,17 @@ class LocalAirflow:
         self.stack.up()
         env = self.env()
         for name, command in INIT_STEPS.items():
-            self._step(name, command, env)
-        for component in COMPONENTS:
-            with (self.logs / f"airflow-{component}.log").open("ab") as log:
-                process = subprocess.Popen(
-                    ["airflow", component],
-                    env=env,
-                    cwd=PROJECT_ROOT,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    # Its own process group, so stopping it also stops the task processes.
-                    start_new_session=True,
-                )
-            self._pid_file(component).write_text(str(process.pid))
-        self._wait_ready(started)
+            run_step(name, command, env, self.logs / f"{name}.log")
+        for component, process in zip(COMPONENTS, self.processes, strict=True):
+            process.start(["airflow", component], env=env)
+        deadline = started + READY_TIMEOUT
+        wait_until_healthy("local Airflow", self._ready, self.processes, deadline, interval=0.5)
+        self._wait_for_dags(deadline)
         return time.monotonic() - started
 
     def _ready(self) -> bool:
         status = health(self.url)
         return bool(status) and all(value == "healthy" for value in status.values())
-
-    def _wait_ready(self, started: float) -> None:
-        deadline = started + READY_TIMEOUT
-        while not self._ready():
-            dead = [c for c in COMPONENTS if c not in self.running()]
-            if dead or time.monotonic() > deadline:
-                reason = f"{', '.join(dead)} exited" if dead else "not healthy in time"
-                logs = "\n".join(
-                    f"--- {c}:\n"
-                    + (self.logs / f"airflow-{c}.log").read_text(errors="replace")[-1500:]
-                    for c in dead or COMPONENTS
-                )
-                self.down()
-                raise RuntimeError(f"local Airflow did not start ({reason}):\n{logs}")
-            time.sleep(0.5)
-        self._wait_for_dags(deadline)
 
     def _wait_for_dags(self, deadline: float) -> None:
         """Until the DAG processor has parsed every DAG file, into a DAG or an import error
@@ -337,16 +292,7 @@ class LocalAirflow:
         return ApiClient(self.url)
 
     def down(self) -> None:
-        for component in reversed(COMPONENTS):
-            pid = self._running_pid(component)
-            if pid:
-                os.killpg(pid, signal.SIGTERM)
-                deadline = time.monotonic() + STOP_TIMEOUT
-                while alive(pid) and time.monotonic() < deadline:
-                    time.sleep(0.1)
-                if alive(pid):
-                    os.killpg(pid, signal.SIGKILL)
-            self._pid_file(component).unlink(missing_ok=True)
+        stop_all(self.processes)
 
     def status(self) -> dict[str, str]:
         running = self.running()
