@@ -1,4 +1,5 @@
-"""A wheel built from the repository works on its own, with only the runtime lock.
+"""A wheel built from the repository works on its own, with only the runtime lock, and
+holds none of the development tooling of ``dev/``.
 
 The wheel is built from a copy of the sources, installed with ``requirements.txt`` into
 a fresh virtualenv, and run from a directory outside the checkout: every module of the
@@ -47,18 +48,17 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    source = tmp_path_factory.mktemp("source")
+    """A wheel built from a copy of the checkout, ``dev/`` included in the copy, as
+    setuptools packages it (the venv's setuptools builds it: no network)."""
+    source = tmp_path_factory.mktemp("checkout")
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source)
-    shutil.copytree(
-        ROOT / "include",
-        source / "include",
-        ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"),
-    )
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for name in ("include", "dev"):
+        shutil.copytree(ROOT / name, source / name, ignore=ignore)
     dist = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [UV, "build", "--wheel", "--out-dir", dist, source], check=True, capture_output=True
-    )
+    build = ["wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", dist, source]
+    subprocess.run([sys.executable, "-m", "pip", *build], check=True, capture_output=True)
     (built,) = dist.glob("*.whl")
     return built
 
@@ -77,13 +77,15 @@ def installed(wheel: Path, tmp_path_factory) -> Path:
     return python
 
 
-def test_wheel_holds_the_package_and_its_config_only(wheel: Path):
+def test_wheel_holds_the_package_and_its_config_and_no_dev_tooling(wheel: Path):
     names = zipfile.ZipFile(wheel).namelist()
+    assert "enrichment/bootstrap.py" in names
+    assert "enrichment/image_labels/crawling.py" in names
     assert "enrichment/config/companies.yaml" in names
     assert "enrichment/config/sites.yaml" in names
-    top_level = {name.split("/")[0] for name in names if not name.endswith(".dist-info/")}
+    top_level = {name.split("/")[0] for name in names}
     assert {name for name in top_level if not name.endswith(".dist-info")} == {"enrichment"}
-    assert not [name for name in names if "/local/" in name or name.startswith(("dev/", "tests/"))]
+    assert not [name for name in names if Path(name).name in ("sites.local.yaml", "demo.py")]
 
 
 def test_installed_wheel_imports_and_loads_its_config(installed: Path, tmp_path: Path):

@@ -57,7 +57,7 @@ IMAGES = (
     "/images/banner.webp",
     "/images/banner.png",
     "/images/spinner.gif",
-    "/images/diagram.svg",  # downloaded: telling formats apart is enrichment.image_labels.formats' job
+    "/images/diagram.svg",  # downloaded: telling formats apart is formats.py's job
     "/images/fake.jpg",
     "/images/huge.png",
     "/images/logo-copy.png",

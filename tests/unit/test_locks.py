@@ -126,3 +126,14 @@ def test_shipped_code_imports_only_what_the_runtime_lock_installs():
         if not {canonicalize_name(d) for d in providers.get(module, ())} & RUNTIME.keys()
     }
     assert unlocked == {}
+
+
+def test_pre_commit_runs_the_locked_ruff():
+    """The hooks fix what `make test` checks: the same ruff version."""
+    import yaml
+
+    config = yaml.safe_load((PROJECT_ROOT / ".pre-commit-config.yaml").read_text())
+    hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
+    assert {hook["id"] for hook in hooks} == {"ruff-check", "ruff-format"}
+    for hook in hooks:
+        assert hook["additional_dependencies"] == [f"ruff=={DEV['ruff']}"], hook["id"]
