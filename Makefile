@@ -1,12 +1,13 @@
 # The two commands a new user needs:
 #   make demo   build the virtualenv, start the local stand-ins and run the pipelines end to end
 #   make test   lint and run the whole test suite (what CI runs)
+# and for contributors, `make test-fast`: lint, DAG integrity and unit tests in under a minute.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint lock bench stack-up stack-down airflow airflow-up airflow-down clean
+.PHONY: demo test test-fast lint lock bench stack-up stack-down airflow airflow-up airflow-down clean
 
 demo: $(VENV)/.installed
 	$(BIN)/python -m dev.demo
@@ -15,6 +16,12 @@ test: $(VENV)/.installed $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# The markers follow tests/ folders (tests/conftest.py): no stand-ins, namespaces or Airflow.
+test-fast: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -m "dags or unit"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check --fix .

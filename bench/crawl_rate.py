@@ -4,7 +4,7 @@ Crawls the local sample site (all of it down to depth 3, every image downloaded,
 politeness delay, as the development sites file sets it) several times and prints the
 median rates, then the same with image preparation (magic numbers, WebP/GIF to PNG,
 SHA-256) included. The sample site links to refused addresses, so the crawl runs in a
-network namespace of its own, as the tests do (tests/netns.py).
+network namespace of its own, as the tests do (tests/support/netns.py).
 
     .venv/bin/python bench/crawl_rate.py [--runs 5] [--concurrency 4]
 """
@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for tests.netns when run as a script
+sys.path.insert(0, str(ROOT))  # for tests.support.netns when run as a script
 
-from tests.netns import ISOLATED_ENV, isolated_command  # noqa: E402
+from tests.support.netns import ISOLATED_ENV, isolated_command  # noqa: E402
 
 
 def measure(runs: int, concurrency: int) -> None:

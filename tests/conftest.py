@@ -1,4 +1,7 @@
-"""Test session set-up: an isolated Airflow home and the local stand-ins on free ports.
+"""Test session set-up: markers from folders, an isolated Airflow home, the stand-ins.
+
+Every test is marked by the folders it lives in (``tests/e2e/isolated/...`` is ``e2e``
+and ``isolated``), so ``-m`` selects by kind exactly as the folders group them.
 
 Airflow reads its configuration when it is first imported, so the environment is set
 here, at collection time, before any test module imports Airflow. Nothing is written to
@@ -18,11 +21,11 @@ import pytest
 
 from dev import PROJECT_ROOT
 from dev.stack import SERVICES, Stack, airflow_env
-from tests.netns import ISOLATED_ENV
-from tests.network import free_port
+from tests.support.ports import free_port
+from tests.support.wikipedia_control import WikipediaControl
 
-# tests/isolated runs only in its own network namespace, through test_isolated_suite.py.
-collect_ignore = [] if os.environ.get(ISOLATED_ENV) == "1" else ["isolated"]
+# The kinds of test, one folder each (and pyproject's list of markers).
+KINDS = ("unit", "dags", "integration", "isolated", "e2e", "compose")
 
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="enrichment-tests-"))
 os.environ.update(airflow_env(SESSION_DIR))
@@ -37,6 +40,14 @@ os.environ.update(
 )
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        folders = item.path.relative_to(PROJECT_ROOT / "tests").parts[:-1]
+        for kind in KINDS:
+            if kind in folders:
+                item.add_marker(kind)
 
 
 @pytest.fixture(scope="session")
@@ -84,30 +95,3 @@ def wikipedia_control(stack: Stack) -> Iterator[WikipediaControl]:
     control.reset()
     yield control
     control.reset()
-
-
-class WikipediaControl:
-    """Client of the Wikipedia stand-in's ``/__control__`` API: faults and request log."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-
-    def _call(self, method: str, path: str, body: dict | None = None):
-        import requests
-
-        response = requests.request(method, self.base_url + path, json=body, timeout=5)
-        response.raise_for_status()
-        return response.json()
-
-    def fault(self, title: str, status: int = 503, count: int = 1, **extra) -> None:
-        self._call(
-            "POST",
-            "/__control__/faults",
-            {"title": title, "status": status, "count": count, **extra},
-        )
-
-    def requests(self) -> list[dict]:
-        return self._call("GET", "/__control__/requests")
-
-    def reset(self) -> None:
-        self._call("DELETE", "/__control__/faults")

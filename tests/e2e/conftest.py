@@ -7,21 +7,18 @@ cores. The figures measured (start-up, run and backfill wall times) are written 
 ``test-artifacts/e2e-figures.<module>.json``.
 
 ``isolated/`` holds the image_labels tests, which feed the crawler refused addresses:
-``test_image_labels.py`` runs them in a network namespace of their own.
+its ``test_namespace.py`` runs them in a network namespace of their own. The REST
+helpers the tests share (unpause, wait for a run, ...) are in ``tests/support/airflow_runs.py``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import time
 from collections.abc import Iterator
-from datetime import datetime
 
 import pytest
 
-from dev import PROJECT_ROOT
 from dev.airflow_local import (
     ApiClient,
     LocalAirflow,
@@ -31,14 +28,8 @@ from dev.airflow_local import (
 )
 from dev.stack import Stack
 from tests.conftest import SESSION_DIR
-from tests.netns import ISOLATED_ENV
-from tests.network import free_port
-
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-RUN_TIMEOUT = 300.0
-
-
-collect_ignore = [] if os.environ.get(ISOLATED_ENV) == "1" else ["isolated"]
+from tests.support import ARTIFACTS
+from tests.support.ports import free_port
 
 
 @pytest.fixture(scope="module")
@@ -76,38 +67,3 @@ def airflow(stack: Stack, figures: dict[str, float]) -> Iterator[LocalAirflow]:
 @pytest.fixture(scope="module")
 def api(airflow: LocalAirflow) -> ApiClient:
     return airflow.api()
-
-
-def unpause(api: ApiClient, dag_id: str) -> dict:
-    """Unpause as a user does in the UI, and wait for the run that follows: with catchup
-    off, the latest interval only. Waiting keeps the timings of later runs unshared."""
-    assert api.patch(f"dags/{dag_id}", {"is_paused": False})["is_paused"] is False
-    deadline = time.monotonic() + RUN_TIMEOUT
-    while not (scheduled := api.get(f"dags/{dag_id}/dagRuns", run_type="scheduled")["dag_runs"]):
-        assert time.monotonic() < deadline, f"unpausing {dag_id} scheduled no run"
-        time.sleep(1)
-    assert len(scheduled) == 1, scheduled
-    return wait_for_run(api, dag_id, scheduled[0]["dag_run_id"])
-
-
-def wait_for_run(api: ApiClient, dag_id: str, run_id: str) -> dict:
-    """The run once it has finished (success or failed)."""
-    deadline = time.monotonic() + RUN_TIMEOUT
-    while True:
-        run = api.get(f"dags/{dag_id}/dagRuns/{run_id}")
-        if run["state"] in ("success", "failed"):
-            return run
-        assert time.monotonic() < deadline, f"{run_id} still {run['state']}"
-        time.sleep(1)
-
-
-def task_instances(api: ApiClient, dag_id: str, run_id: str, task_id: str) -> list[dict]:
-    found = api.get(f"dags/{dag_id}/dagRuns/{run_id}/taskInstances", task_id=task_id, limit=1000)
-    return found["task_instances"]
-
-
-def run_seconds(run: dict) -> float:
-    """Wall time from queued to finished, as the scheduler recorded it."""
-    return (
-        datetime.fromisoformat(run["end_date"]) - datetime.fromisoformat(run["queued_at"])
-    ).total_seconds()

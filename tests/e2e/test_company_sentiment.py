@@ -18,16 +18,14 @@ import pytest
 
 from dev.airflow_local import PASSWORD, USERNAME, ApiClient, LocalAirflow
 from dev.standins.wikipedia_api import Corpus
-from tests.e2e.conftest import (
-    ARTIFACTS,
+from tests.support import ARTIFACTS
+from tests.support.airflow_runs import (
     RUN_TIMEOUT,
     run_seconds,
     task_instances,
     unpause,
     wait_for_run,
 )
-
-pytestmark = pytest.mark.e2e
 
 DAG_ID = "company_sentiment"
 BUCKET = "fangsentiment"

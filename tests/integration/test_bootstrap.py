@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from enrichment.bootstrap import COMPANIES_FILE, bootstrap, load_companies
-
-pytestmark = pytest.mark.integration
 
 
 def test_bootstrap_is_idempotent(bootstrapped, dynamodb, s3):

@@ -15,8 +15,6 @@ from enrichment.company_sentiment.companies import (
     scan_table,
 )
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def table(stack):

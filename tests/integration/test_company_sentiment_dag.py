@@ -18,8 +18,6 @@ import pytest
 from dev.standins.wikipedia_api import Corpus
 from enrichment.company_sentiment.rows import COLUMNS
 
-pytestmark = pytest.mark.integration
-
 DS = "2026-11-20"
 # name -> (status, resolved Wikipedia title, sentiment from the local Comprehend)
 EXPECTED = {

@@ -15,8 +15,6 @@ from enrichment.image_labels import label_table
 from enrichment.image_labels.rekognition import ImageRejected, detect_labels
 from enrichment.image_labels.tasks import label_batch
 
-pytestmark = pytest.mark.integration
-
 
 def encoded(colour: tuple[int, int, int], fmt: str) -> bytes:
     out = io.BytesIO()

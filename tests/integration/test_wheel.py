@@ -20,8 +20,6 @@ import pytest
 
 from enrichment.bootstrap import COMPANIES_FILE, load_companies
 
-pytestmark = pytest.mark.integration
-
 ROOT = Path(__file__).resolve().parents[2]
 UV = Path(sys.executable).with_name("uv")
 # Run inside the fresh virtualenv: import everything, load the package data.

@@ -15,8 +15,6 @@ from enrichment.company_sentiment.wikipedia import (
     WikipediaThrottled,
 )
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def wikipedia(wikipedia_control):

@@ -2,7 +2,7 @@
 
 The sample site links and redirects to the cloud metadata endpoint and a private
 address, so this runs in the isolated network namespace, where those addresses are
-canaries (see ``tests/netns.py``). Its map and expected outcomes are in the docstring of
+canaries (see ``tests/support/netns.py``). Its map and expected outcomes are in the docstring of
 :mod:`dev.standins.sample_site`.
 """
 
@@ -37,7 +37,7 @@ from enrichment.image_labels.crawling import SiteCrawl, Skip, crawl_site
 from enrichment.image_labels.fetching import USER_AGENT
 from enrichment.image_labels.settings import ImageLabelsSettings
 from enrichment.image_labels.sites import Site
-from tests.isolated.servers import TinySite, page, serving, status
+from tests.support.servers import TinySite, page, serving, status
 
 DEFAULT_LIMITS = ImageLabelsSettings().limits()
 PAGES = (

@@ -9,13 +9,9 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from dev import PROJECT_ROOT
 from dev.stack import SERVICES, port_is_free
-from tests.network import free_port
-
-pytestmark = pytest.mark.integration
+from tests.support.ports import free_port
 
 
 def test_demo_runs_end_to_end_and_again(tmp_path):

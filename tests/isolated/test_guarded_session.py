@@ -15,7 +15,7 @@ from enrichment.image_labels.crawling import Skip, crawl_site
 from enrichment.image_labels.fetching import USER_AGENT
 from enrichment.image_labels.settings import ImageLabelsSettings
 from enrichment.image_labels.sites import Site
-from tests.isolated.servers import TinySite, page, redirect, serving
+from tests.support.servers import TinySite, page, redirect, serving
 
 CANARY_URLS = [
     pytest.param("http://169.254.169.254/latest/meta-data/", "link-local", id="metadata"),

@@ -1,6 +1,6 @@
 """The image_labels DAG end to end (``dag.test()``) on the sample site and the local AWS.
 
-Runs inside its own network namespace (tests/netns.py): the sample site links and
+Runs inside its own network namespace (tests/support/netns.py): the sample site links and
 redirects to the cloud metadata address and a private one, whose canaries must stay
 silent.
 """
@@ -16,8 +16,6 @@ import pytest
 
 from dev.standins.aws_server import label_image
 from dev.standins.sample_site import build_site
-
-pytestmark = pytest.mark.integration
 
 DS = "2026-11-20"
 # Sample-site images a correct crawl at depth 3 stores: path -> stored extension.

@@ -36,7 +36,7 @@ from dev.standins.sample_site import (
     loopback_url,
     refused_urls,
 )
-from tests.network import free_port
+from tests.support.ports import free_port
 
 # Magic bytes of each format, so a test can tell what a body really is.
 MAGIC = {

@@ -1,8 +1,8 @@
-"""``tests/isolated`` inside a network namespace of its own (see ``tests/netns.py``)."""
+"""``tests/isolated`` inside a network namespace of its own (see ``tests/support/netns.py``)."""
 
 from __future__ import annotations
 
-from tests.netns import run_in_namespace
+from tests.support.netns import run_in_namespace
 
 
 def test_isolated_suite_passes_in_its_own_network_namespace() -> None:

@@ -2,11 +2,15 @@
 
 Tests that hand the crawler refused addresses (the cloud metadata endpoint, private
 ranges) must not rely on the guard under test to keep those requests local. They live
-in ``tests/isolated/`` and ``tests/e2e/isolated/`` and run, through
-:func:`run_in_namespace`, in a network namespace made for them (``unshare --net``) that
-has only a loopback interface; the refused addresses are bound to that loopback, where
-:class:`Canary` servers record any request that reaches them. Nothing in the namespace
-has a route anywhere else.
+in ``isolated/`` folders (``tests/isolated/``, ``tests/e2e/isolated/``) and run in a
+network namespace made for them (``unshare --net``) that has only a loopback interface;
+the refused addresses are bound to that loopback, where :class:`Canary` servers record
+any request that reaches them. Nothing in the namespace has a route anywhere else.
+
+Each such folder holds a runner, ``test_namespace.py``, that runs the folder's suite
+through :func:`run_in_namespace`; the folder's ``conftest.py`` uses
+:func:`isolated_conftest` so that outside a namespace only the runner is collected and
+inside one everything but the runner.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ import pytest
 # The refused addresses the sample site links to, each given a canary in the namespace.
 CANARY_ADDRESSES = ("169.254.169.254", "10.0.0.1")
 ISOLATED_ENV = "ENRICHMENT_ISOLATED_NETNS"
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+RUNNER = "test_namespace.py"
 
 
 def isolated_command(argv: list[str]) -> list[str]:
@@ -53,6 +58,11 @@ def run_in_namespace(test_path: str, timeout: float) -> None:
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
 
 
+def in_namespace() -> bool:
+    """Whether this pytest session was started by :func:`run_in_namespace`."""
+    return os.environ.get(ISOLATED_ENV) == "1"
+
+
 def network_interfaces() -> list[str]:
     """Interfaces of this process's network namespace (sysfs may show the host's)."""
     return sorted(name for _, name in socket.if_nameindex())
@@ -60,10 +70,10 @@ def network_interfaces() -> list[str]:
 
 def require_namespace() -> None:
     """Stop a pytest session that was started outside such a namespace."""
-    if os.environ.get(ISOLATED_ENV) != "1" or network_interfaces() != ["lo"]:
+    if not in_namespace() or network_interfaces() != ["lo"]:
         raise pytest.UsageError(
             "this suite feeds the crawler refused addresses and runs only inside its own "
-            "network namespace; run it through tests.netns.run_in_namespace"
+            "network namespace; run it through its test_namespace.py"
         )
 
 
@@ -101,3 +111,11 @@ def canaries() -> Iterator[dict[str, Canary]]:
         server.server_close()
     hits = [hit for server in servers.values() for hit in server.hits]
     assert not hits, f"refused addresses were requested: {hits}"
+
+
+def ignore_outside_or_inside(collection_path: Path) -> bool | None:
+    """``pytest_ignore_collect`` of an ``isolated/`` folder: outside a namespace every
+    test module but the runner is left out, inside one the runner is."""
+    if not (collection_path.suffix == ".py" and collection_path.name.startswith("test_")):
+        return None
+    return (collection_path.name == RUNNER) == in_namespace()

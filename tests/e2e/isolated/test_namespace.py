@@ -1,14 +1,10 @@
 """image_labels end to end through a real scheduler, inside a network namespace of its
-own (``tests/netns.py``): Airflow, the stand-ins and the canaries all run in it, and
+own (``tests/support/netns.py``): Airflow, the stand-ins and the canaries all run in it, and
 PostgreSQL is reached through its unix socket."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.netns import run_in_namespace
-
-pytestmark = pytest.mark.e2e
+from tests.support.netns import run_in_namespace
 
 
 def test_image_labels_end_to_end_in_its_own_network_namespace():

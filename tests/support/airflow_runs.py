@@ -1,0 +1,45 @@
+"""Following DAG runs of a real Airflow through its REST API (``dev.airflow_local.ApiClient``)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from dev.airflow_local import ApiClient
+
+RUN_TIMEOUT = 300.0
+
+
+def unpause(api: ApiClient, dag_id: str) -> dict:
+    """Unpause as a user does in the UI, and wait for the run that follows: with catchup
+    off, the latest interval only. Waiting keeps the timings of later runs unshared."""
+    assert api.patch(f"dags/{dag_id}", {"is_paused": False})["is_paused"] is False
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while not (scheduled := api.get(f"dags/{dag_id}/dagRuns", run_type="scheduled")["dag_runs"]):
+        assert time.monotonic() < deadline, f"unpausing {dag_id} scheduled no run"
+        time.sleep(1)
+    assert len(scheduled) == 1, scheduled
+    return wait_for_run(api, dag_id, scheduled[0]["dag_run_id"])
+
+
+def wait_for_run(api: ApiClient, dag_id: str, run_id: str) -> dict:
+    """The run once it has finished (success or failed)."""
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while True:
+        run = api.get(f"dags/{dag_id}/dagRuns/{run_id}")
+        if run["state"] in ("success", "failed"):
+            return run
+        assert time.monotonic() < deadline, f"{run_id} still {run['state']}"
+        time.sleep(1)
+
+
+def task_instances(api: ApiClient, dag_id: str, run_id: str, task_id: str) -> list[dict]:
+    found = api.get(f"dags/{dag_id}/dagRuns/{run_id}/taskInstances", task_id=task_id, limit=1000)
+    return found["task_instances"]
+
+
+def run_seconds(run: dict) -> float:
+    """Wall time from queued to finished, as the scheduler recorded it."""
+    return (
+        datetime.fromisoformat(run["end_date"]) - datetime.fromisoformat(run["queued_at"])
+    ).total_seconds()

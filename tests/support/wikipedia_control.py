@@ -1,0 +1,30 @@
+"""Client of the Wikipedia stand-in's ``/__control__`` API: faults and request log."""
+
+from __future__ import annotations
+
+import requests
+
+
+class WikipediaControl:
+    """Queue faults for titles, read back the requests the stand-in received."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def _call(self, method: str, path: str, body: dict | None = None):
+        response = requests.request(method, self.base_url + path, json=body, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+    def fault(self, title: str, status: int = 503, count: int = 1, **extra) -> None:
+        self._call(
+            "POST",
+            "/__control__/faults",
+            {"title": title, "status": status, "count": count, **extra},
+        )
+
+    def requests(self) -> list[dict]:
+        return self._call("GET", "/__control__/requests")
+
+    def reset(self) -> None:
+        self._call("DELETE", "/__control__/faults")
