@@ -8,9 +8,9 @@ the refused addresses are bound to that loopback, where :class:`Canary` servers 
 any request that reaches them. Nothing in the namespace has a route anywhere else.
 
 Each such folder holds a runner, ``test_namespace.py``, that runs the folder's suite
-through :func:`run_in_namespace`; the folder's ``conftest.py`` uses
-:func:`isolated_conftest` so that outside a namespace only the runner is collected and
-inside one everything but the runner.
+through :func:`run_in_namespace`, and a ``conftest.py`` that takes this module's hooks
+and fixture: outside a namespace only the runner is collected, inside one everything
+but the runner, with the canaries listening for the whole session.
 """
 
 from __future__ import annotations
@@ -101,7 +101,11 @@ class Canary(ThreadingHTTPServer):
 
 @pytest.fixture(scope="session", autouse=True)
 def canaries() -> Iterator[dict[str, Canary]]:
-    """Listening canaries; the session fails at the end if any of them was reached."""
+    """Listening canaries; the session fails at the end if any of them was reached.
+    Outside a namespace (where only the runner is collected) there are none."""
+    if not in_namespace():
+        yield {}
+        return
     servers = {address: Canary(address) for address in CANARY_ADDRESSES}
     for server in servers.values():
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -113,9 +117,14 @@ def canaries() -> Iterator[dict[str, Canary]]:
     assert not hits, f"refused addresses were requested: {hits}"
 
 
-def ignore_outside_or_inside(collection_path: Path) -> bool | None:
-    """``pytest_ignore_collect`` of an ``isolated/`` folder: outside a namespace every
-    test module but the runner is left out, inside one the runner is."""
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Outside a namespace every test module but the runner is left out, inside one the
+    runner is."""
     if not (collection_path.suffix == ".py" and collection_path.name.startswith("test_")):
         return None
     return (collection_path.name == RUNNER) == in_namespace()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if in_namespace():
+        require_namespace()

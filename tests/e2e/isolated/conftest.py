@@ -1,5 +1,5 @@
-"""``tests/e2e/isolated``: image_labels through a real Airflow, which hands the crawler
-refused addresses.
+"""``tests/e2e/isolated``: image_labels through a real Airflow, whose crawler sees refused
+addresses.
 
 It runs in a network namespace of its own (``tests/support/netns.py``): outside one,
 this folder collects only ``test_namespace.py``, which runs the rest inside a new one;
@@ -8,20 +8,6 @@ inside, the canaries serve on the refused addresses for the whole session.
 
 from __future__ import annotations
 
-from pathlib import Path
+from tests.support.netns import canaries, pytest_configure, pytest_ignore_collect
 
-import pytest
-
-from tests.support.netns import ignore_outside_or_inside, in_namespace, require_namespace
-
-if in_namespace():
-    from tests.support.netns import canaries  # noqa: F401  (an autouse fixture)
-
-
-def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    return ignore_outside_or_inside(collection_path)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    if in_namespace():
-        require_namespace()
+__all__ = ["canaries", "pytest_configure", "pytest_ignore_collect"]
