@@ -7,8 +7,14 @@ the S3 object). This stand-in scores text with a small word list, and labels an 
 by the colours it really has, read from the S3 object in moto's own S3 with the real
 service's rules: JPEG or PNG only, 15 MB by S3 reference, 5 MB inline, MaxLabels and
 MinConfidence. So local rows differ the way real ones do (Enron's intro reads NEGATIVE,
-a red logo is labelled Red) and tests can tell one result from another. Everything else
-is moto unchanged: DynamoDB and S3 over real HTTP.
+a red logo is labelled Red) and tests can tell one result from another. Moto has no
+BatchDetectSentiment at all; this stand-in answers it with the same scorer and the real
+service's shape: up to 25 documents, per-document failures in ``ErrorList``. Everything
+else is moto unchanged: DynamoDB and S3 over real HTTP.
+
+A control API under ``/__control__/`` adds latency to every AWS answer (a far-away
+region) and counts the calls per operation (``GET /__control__/stats``, reset with
+``DELETE``), for tests and benchmarks to see what the pipeline asked for.
 
 Run: ``python -m dev.standins.aws_server --port 8950``
 """
@@ -16,6 +22,7 @@ Run: ``python -m dev.standins.aws_server --port 8950``
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from typing import Any
 
@@ -34,6 +41,10 @@ NEGATIVE_WORDS = frozenset(
 )
 WORD = re.compile(r"[a-z][a-z-]*")
 MAX_BYTES = 5000
+# The service in a SigV4 signature: Credential=<key>/<date>/<region>/<service>/aws4_request.
+CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
+# BatchDetectSentiment's limit on documents per call.
+MAX_BATCH_DOCUMENTS = 25
 # Rekognition's limits: image bytes by S3 reference / inline, and the smallest side.
 MAX_S3_IMAGE_BYTES = 15 * 1024 * 1024
 MAX_INLINE_IMAGE_BYTES = 5 * 1024 * 1024
@@ -85,6 +96,41 @@ def install_text_sentiment() -> None:
         return score_sentiment(text)
 
     models.ComprehendBackend.detect_sentiment = detect_sentiment
+
+
+def batch_sentiment(texts: list[str]) -> dict[str, Any]:
+    """A BatchDetectSentiment response: a result per scorable document, an error per
+    empty or oversized one (the rest of the batch is still answered)."""
+    results, errors = [], []
+    for index, text in enumerate(texts):
+        size = len(text.encode("utf-8"))
+        if not text.strip() or size > MAX_BYTES:
+            message = "empty document" if not text.strip() else f"{size} bytes > {MAX_BYTES}"
+            errors.append({"Index": index, "ErrorCode": "INVALID_REQUEST", "ErrorMessage": message})
+        else:
+            results.append({"Index": index, **score_sentiment(text)})
+    return {"ResultList": results, "ErrorList": errors}
+
+
+def install_batch_sentiment() -> None:
+    """Give moto the BatchDetectSentiment it lacks, scored by :func:`score_sentiment`."""
+    import json
+
+    from moto.comprehend.responses import ComprehendResponse
+    from moto.core.exceptions import JsonRESTError
+
+    def batch_detect_sentiment(self: ComprehendResponse) -> str:
+        texts = self._get_param("TextList") or []
+        language = self._get_param("LanguageCode")
+        self.comprehend_backend.detect_sentiment("", language)  # moto's language validation
+        if not 1 <= len(texts) <= MAX_BATCH_DOCUMENTS:
+            raise JsonRESTError(
+                "BatchSizeLimitExceededException",
+                f"{len(texts)} documents; a batch holds 1 to {MAX_BATCH_DOCUMENTS}",
+            )
+        return json.dumps(batch_sentiment(texts))
+
+    ComprehendResponse.batch_detect_sentiment = batch_detect_sentiment
 
 
 def label_image(data: bytes, max_labels: int, min_confidence: float) -> list[dict[str, Any]]:
@@ -161,16 +207,76 @@ def install_image_labels() -> None:
     RekognitionResponse.detect_labels = detect_labels
 
 
+class Control:
+    """WSGI middleware in front of moto: latency on every answer, calls counted by
+    operation (``X-Amz-Target`` for JSON services, else the method and the service
+    host's first label), and the ``/__control__/`` routes that set and read them."""
+
+    def __init__(self, app) -> None:
+        import threading
+
+        self.app = app
+        self.lock = threading.Lock()
+        self.latency = 0.0
+        self.calls: dict[str, int] = {}
+
+    def __call__(self, environ, start_response):
+        import time
+
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/__control__/"):
+            return self._control(environ, path, start_response)
+        if not path.startswith("/moto-api/"):  # health checks stay fast and uncounted
+            operation = environ.get("HTTP_X_AMZ_TARGET") or self._rest_operation(environ)
+            with self.lock:
+                self.calls[operation] = self.calls.get(operation, 0) + 1
+                latency = self.latency
+            time.sleep(latency)
+        return self.app(environ, start_response)
+
+    @staticmethod
+    def _rest_operation(environ) -> str:
+        """``s3 PUT`` and the like: the service from the signature's credential scope."""
+        scope = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        return f"{scope.group(1) if scope else 'unsigned'} {environ['REQUEST_METHOD']}"
+
+    def _control(self, environ, path: str, start_response):
+        import json
+
+        method = environ["REQUEST_METHOD"]
+        with self.lock:
+            if path == "/__control__/latency" and method == "POST":
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                self.latency = float(json.loads(environ["wsgi.input"].read(length))["seconds"])
+                body = {"latency": self.latency}
+            elif path == "/__control__/stats" and method == "GET":
+                body = {"calls": dict(self.calls), "latency": self.latency}
+            elif path == "/__control__/stats" and method == "DELETE":
+                self.calls.clear()
+                body = {"reset": True}
+            else:
+                start_response("404 Not Found", [("Content-Type", "application/json")])
+                return [b"{}"]
+        payload = json.dumps(body).encode()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [payload]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8950)
     args = parser.parse_args()
     install_text_sentiment()
+    install_batch_sentiment()
     install_image_labels()
-    from moto.server import main as moto_main
+    # moto.server.main's own set-up, with the control middleware in front of moto's app.
+    from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import run_simple
 
-    moto_main(["--host", args.host, "--port", str(args.port)])
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+    app = Control(DomainDispatcherApplication(create_backend_app))
+    run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,15 @@ Serves ``/w/api.php?action=query`` with ``prop=extracts|pageprops``, ``redirects
 in the response shape of en.wikipedia.org. Title normalisation, missing and invalid
 titles, redirects and disambiguation page props behave as on the real API.
 
-For tests it also has a control API under ``/__control__/``: queue faults (HTTP 429/503
-with Retry-After, maxlag refusals, 500s) for a title, and read back the requests it got.
+Beyond the corpus, every title ``Synthetic Company <n>`` is an article made up on the
+spot (deterministically, some praised, some criticised), so load tests can ask about
+thousands of companies. As on the real API, one query takes at most 50 titles, and
+extracts of an intro come for the first 20 pages only (``exlimit``), the rest with a
+``continue``.
+
+For tests and benchmarks it also has a control API under ``/__control__/``: queue faults
+(HTTP 429/503 with Retry-After, maxlag refusals, 500s) for a title, add latency to every
+answer, read back the requests it got and the most it ever had in flight at once.
 
 Run: ``python -m dev.standins.wikipedia_api --port 8951``
 """
@@ -31,6 +38,17 @@ ILLEGAL_TITLE_CHARS = re.compile(r"[#<>\[\]|{}]")
 # A sentence ends at . ! or ? followed by space and a capital, which is how TextExtracts
 # cuts ``exsentences`` closely enough for this corpus ("Inc. is" is not a boundary).
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+SYNTHETIC = re.compile(r"Synthetic Company (\d+)")
+SYNTHETIC_PAGEIDS = 900_000_000
+# The real API's limits: titles per query, and intros per query with TextExtracts.
+MAX_TITLES = 50
+MAX_INTRO_EXTRACTS = 20
+# What a made-up company is known for, by its number: tone varies across companies.
+SYNTHETIC_TRAITS = (
+    "an award-winning and innovative maker of widgets",
+    "a maker of widgets known for a fraud scandal and heavy losses",
+    "a maker of widgets sold in several countries",
+)
 
 
 def normalise_title(title: str) -> str:
@@ -52,6 +70,20 @@ class Fault:
     kind: str  # "http" or "maxlag"
 
 
+def synthetic_article(title: str) -> dict[str, Any] | None:
+    """The made-up article of ``Synthetic Company <n>``, or None for any other title."""
+    match = SYNTHETIC.fullmatch(title)
+    if match is None:
+        return None
+    number = int(match.group(1))
+    extract = (
+        f"{title} is {SYNTHETIC_TRAITS[number % len(SYNTHETIC_TRAITS)]}. "
+        f"It was founded in {1900 + number % 120} and employs {10 + number % 990} people. "
+        "Its headquarters are in a city that does not exist."
+    )
+    return {"pageid": SYNTHETIC_PAGEIDS + number, "extract": extract}
+
+
 class Corpus:
     def __init__(self, path: Path = CORPUS) -> None:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -59,7 +91,7 @@ class Corpus:
         self.redirects: dict[str, str] = data["redirects"]
 
     def page(self, title: str, sentences: int | None) -> dict[str, Any]:
-        article = self.articles.get(title)
+        article = self.articles.get(title) or synthetic_article(title)
         if article is None:
             return {"ns": 0, "title": title, "missing": True}
         extract = " ".join(article["extract"].split())
@@ -71,6 +103,9 @@ class Corpus:
 
     def query(self, params: dict[str, str]) -> dict[str, Any]:
         requested = [t for t in params.get("titles", "").split("|") if t]
+        if len(requested) > MAX_TITLES:
+            info = f'Too many values supplied for parameter "titles". The limit is {MAX_TITLES}.'
+            return {"error": {"code": "toomanyvalues", "info": info}}
         sentences = int(params["exsentences"]) if params.get("exsentences") else None
         normalized, redirects, pages = [], [], []
         for raw in requested:
@@ -85,12 +120,19 @@ class Corpus:
                 redirects.append({"from": title, "to": self.redirects[title]})
                 title = self.redirects[title]
             pages.append(self.page(title, sentences))
+        result: dict[str, Any] = {"batchcomplete": True}
+        if params.get("exintro"):
+            with_extract = [page for page in pages if "extract" in page]
+            for page in with_extract[MAX_INTRO_EXTRACTS:]:
+                del page["extract"]
+            if len(with_extract) > MAX_INTRO_EXTRACTS:
+                result = {"continue": {"excontinue": MAX_INTRO_EXTRACTS, "continue": "||"}}
         query: dict[str, Any] = {"pages": pages}
         if normalized:
             query["normalized"] = normalized
         if redirects:
             query["redirects"] = redirects
-        return {"batchcomplete": True, "query": query}
+        return result | {"query": query}
 
 
 class State:
@@ -100,6 +142,25 @@ class State:
         self.lock = threading.Lock()
         self.faults: list[Fault] = []
         self.requests: list[dict[str, Any]] = []
+        self.latency = 0.0
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def reset(self) -> None:
+        with self.lock:
+            self.faults.clear()
+            self.requests.clear()
+            self.max_in_flight = self.in_flight
+
+    def stats(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "requests": len(self.requests),
+                "titles": sum(len(r["params"].get("titles", "").split("|")) for r in self.requests),
+                "in_flight": self.in_flight,
+                "max_in_flight": self.max_in_flight,
+                "latency": self.latency,
+            }
 
     def take_fault(self, titles: list[str]) -> Fault | None:
         wanted = {normalise_title(t) for t in titles}
@@ -145,6 +206,9 @@ class Handler(BaseHTTPRequestHandler):
             with state.lock:
                 self._send(200, list(state.requests))
             return
+        if url.path == "/__control__/stats":
+            self._send(200, state.stats())
+            return
         if url.path != "/w/api.php":
             self._send(404, {"error": {"code": "notfound", "info": url.path}})
             return
@@ -153,7 +217,18 @@ class Handler(BaseHTTPRequestHandler):
             state.requests.append(
                 {"params": params, "user_agent": self.headers.get("User-Agent"), "at": time.time()}
             )
-        fault = state.take_fault(params.get("titles", "").split("|"))
+            state.in_flight += 1
+            state.max_in_flight = max(state.max_in_flight, state.in_flight)
+            latency = state.latency
+        try:
+            time.sleep(latency)  # a far-away server: the answer takes this long
+            self._answer(params)
+        finally:
+            with state.lock:
+                state.in_flight -= 1
+
+    def _answer(self, params: dict[str, str]) -> None:
+        fault = self.server.state.take_fault(params.get("titles", "").split("|"))
         if fault is not None:
             self._fault(fault)
         elif params.get("action") != "query":
@@ -170,7 +245,14 @@ class Handler(BaseHTTPRequestHandler):
             self._send(fault.status, {"error": {"code": "fault", "info": "injected"}}, headers)
 
     def do_POST(self) -> None:
-        if urlsplit(self.path).path != "/__control__/faults":
+        path = urlsplit(self.path).path
+        if path == "/__control__/latency":
+            seconds = float(self._body()["seconds"])
+            with self.server.state.lock:
+                self.server.state.latency = seconds
+            self._send(200, {"latency": seconds})
+            return
+        if path != "/__control__/faults":
             self._send(404, {})
             return
         spec = self._body()
@@ -187,10 +269,8 @@ class Handler(BaseHTTPRequestHandler):
         self._send(201, {"queued": fault.remaining})
 
     def do_DELETE(self) -> None:
-        state = self.server.state
-        with state.lock:
-            state.faults.clear()
-            state.requests.clear()
+        """Forget faults, the request log and the in-flight peak (latency stays)."""
+        self.server.state.reset()
         self._send(200, {"reset": True})
 
 

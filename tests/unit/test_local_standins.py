@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dev.standins.aws_server import label_image, score_sentiment
-from dev.standins.wikipedia_api import first_sentences, normalise_title
+from dev.standins.aws_server import batch_sentiment, label_image, score_sentiment
+from dev.standins.wikipedia_api import Corpus, first_sentences, normalise_title
 
 
 @pytest.mark.parametrize(
@@ -87,3 +87,38 @@ def test_label_stand_in_honours_max_labels_and_min_confidence():
 def test_label_stand_in_takes_only_jpeg_and_png(data):
     with pytest.raises(ValueError, match="invalid image format"):
         label_image(data, max_labels=10, min_confidence=55)
+
+
+def test_batch_sentiment_answers_each_document_and_reports_the_unscorable_ones():
+    response = batch_sentiment(["It collapsed after a fraud scandal.", "   ", "x" * 5001, "Fine."])
+    assert [(r["Index"], r["Sentiment"]) for r in response["ResultList"]] == [
+        (0, "NEGATIVE"),
+        (3, "NEUTRAL"),
+    ]
+    assert [(e["Index"], e["ErrorCode"]) for e in response["ErrorList"]] == [
+        (1, "INVALID_REQUEST"),
+        (2, "INVALID_REQUEST"),
+    ]
+
+
+def query(titles: list[str], **extra: str) -> dict:
+    params = {"action": "query", "titles": "|".join(titles), "redirects": "1", "exintro": "1"}
+    return Corpus().query(params | extra)
+
+
+def test_synthetic_companies_are_articles_with_varied_tone():
+    pages = query([f"Synthetic Company {n}" for n in range(3)], exsentences="1")["query"]["pages"]
+    assert [page["pageid"] for page in pages] == [900_000_000, 900_000_001, 900_000_002]
+    extracts = [page["extract"] for page in pages]
+    assert extracts[0] == "Synthetic Company 0 is an award-winning and innovative maker of widgets."
+    assert "fraud scandal" in extracts[1]
+    assert query(["Synthetic Company X"])["query"]["pages"][0]["missing"] is True
+
+
+def test_a_query_takes_50_titles_and_gives_20_intros_as_the_real_api_does():
+    assert query([f"Synthetic Company {n}" for n in range(51)])["error"]["code"] == "toomanyvalues"
+    answer = query([f"Synthetic Company {n}" for n in range(25)])
+    assert sum("extract" in page for page in answer["query"]["pages"]) == 20
+    assert answer["continue"]["excontinue"] == 20
+    assert "batchcomplete" not in answer
+    assert query(["Netflix"])["batchcomplete"] is True
