@@ -20,6 +20,7 @@ from airflow.sdk import Asset, TriggerRule, dag, task
 
 from enrichment.company_sentiment import tasks
 from enrichment.company_sentiment.companies import Company
+from enrichment.company_sentiment.operator import enrich_each
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.company_sentiment.wikipedia import POOL
 from enrichment.run_date import partition_date
@@ -54,20 +55,6 @@ def company_sentiment():
     def scan(params=None) -> list[Company]:
         return tasks.scan(SentimentSettings.from_params(params))
 
-    @task(
-        pool=POOL,
-        execution_timeout=timedelta(minutes=2),
-        map_index_template="{{ task.op_kwargs['company']['name'] }}",
-        multiple_outputs=False,  # one XCom per row, not one per column
-    )
-    def enrich(company: Company, params=None, ti=None, dag_run=None) -> dict:
-        return tasks.enrich(
-            company,
-            SentimentSettings.from_params(params),
-            partition_date(dag_run),
-            final_attempt=ti.try_number > ti.max_tries,
-        )
-
     # ALL_DONE: the file is written whatever the mapped tasks did, including when an empty
     # table leaves them skipped; without a company list from scan there is nothing to write.
     @task(outlets=[RESULT_FILES], trigger_rule=TriggerRule.ALL_DONE)
@@ -80,7 +67,14 @@ def company_sentiment():
         return written.uri
 
     companies = scan()
-    load(companies, enrich.expand(company=companies))
+    rows = enrich_each(
+        companies,
+        task_id="enrich",
+        pool=POOL,  # on workers; in the triggerer the trigger's coalescer keeps to it
+        execution_timeout=timedelta(minutes=2),
+        map_index_template="{{ task.company['name'] }}",
+    )
+    load(companies, rows)
 
 
 company_sentiment()

@@ -21,6 +21,7 @@ import pytest
 
 from dev import PROJECT_ROOT
 from dev.stack import SERVICES, Stack, airflow_env
+from tests.support.aws_control import AwsControl
 from tests.support.ports import free_port
 from tests.support.wikipedia_control import WikipediaControl
 
@@ -87,6 +88,14 @@ def dynamodb(stack: Stack):
     import boto3
 
     return boto3.resource("dynamodb", endpoint_url=stack.url("aws"), region_name="us-east-1")
+
+
+@pytest.fixture
+def aws_control(stack: Stack) -> Iterator[AwsControl]:
+    control = AwsControl(stack.url("aws"))
+    control.reset()
+    yield control
+    control.latency(0)
 
 
 @pytest.fixture

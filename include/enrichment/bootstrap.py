@@ -1,7 +1,8 @@
 """Create what the pipelines need and seed the companies table; safe to run again.
 
 - the DynamoDB tables of both pipelines' default settings (``fang``, key ``name``;
-  ``image_labels``, key ``image_id``), on-demand billing;
+  ``sentiment_cache``, key ``text_sha256``; ``image_labels``, key ``image_id``),
+  on-demand billing;
 - their S3 bucket (``fangsentiment``);
 - the companies of the package's ``config/companies.yaml`` (re-seeding overwrites by name);
 - the Airflow pool that keeps at most 3 Wikipedia requests in flight.
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from enrichment import aws
-from enrichment.company_sentiment import companies, wikipedia
+from enrichment.company_sentiment import companies, sentiment_cache, wikipedia
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.image_labels import label_table
 from enrichment.image_labels.settings import ImageLabelsSettings
@@ -30,6 +31,7 @@ from enrichment.image_labels.settings import ImageLabelsSettings
 COMPANIES_FILE = resources.files("enrichment") / "config" / "companies.yaml"
 TABLE_KEYS = {
     SentimentSettings.companies_table: companies.KEY,
+    SentimentSettings.sentiment_cache_table: sentiment_cache.KEY,
     ImageLabelsSettings.labels_table: label_table.KEY,
 }
 BUCKETS = sorted({SentimentSettings.bucket, ImageLabelsSettings.bucket})

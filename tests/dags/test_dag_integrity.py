@@ -86,10 +86,23 @@ def test_company_sentiment_shape(dagbag):
     }
     enrich = dag.get_task("enrich")
     assert enrich.pool == "wikipedia"
-    assert enrich.multiple_outputs is False
+    # Per company in the triggerer by default, told which task's output it maps over.
+    assert enrich.start_from_trigger is True
+    assert enrich.start_trigger_args.trigger_cls.endswith(".EnrichCompanyTrigger")
+    assert enrich.start_trigger_args.trigger_kwargs == {"companies_task_id": "scan"}
     assert enrich.execution_timeout <= timedelta(minutes=5)
     assert enrich.retry_exponential_backoff
     assert [a.uri for a in dag.get_task("load").outlets] == ["s3://fangsentiment/sentiment"]
+
+
+def test_one_deployment_setting_sends_enrich_back_to_workers(monkeypatch):
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("ENRICHMENT_SENTIMENT_ON_WORKERS", "true")
+    dag = DagBag(dag_folder=str(DAGS_DIR / "company_sentiment.py")).dags["company_sentiment"]
+    enrich = dag.get_task("enrich")
+    assert enrich.start_from_trigger is False
+    assert enrich.pool == "wikipedia"
 
 
 def test_company_sentiment_params_match_the_design_contract(dagbag):
@@ -101,6 +114,8 @@ def test_company_sentiment_params_match_the_design_contract(dagbag):
         "sentences": 1,
         "language": "en",
         "max_companies": 1000,
+        "sentiment_cache_table": "sentiment_cache",
+        "reuse_sentiment": True,
         "max_error_share": 0.2,
     }
     for name in params:

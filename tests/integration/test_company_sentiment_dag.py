@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -60,6 +61,8 @@ EXPECTED = {
     "Zyxwv Holdings": ("not_found", "Zyxwv Holdings", ""),
 }
 SCORES = ("positive", "negative", "neutral", "mixed")
+COST = ("billed_units", "sentiment_source")
+CACHE_TABLE = f"sentiment_cache_{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +82,25 @@ def flaky_wikipedia(wikipedia_control):
     return wikipedia_control
 
 
+@pytest.fixture(scope="module")
+def cache_table(stack) -> str:
+    """A sentiment cache of this module's own, so its first run pays for every answer
+    whatever ran before it on the session's stand-ins."""
+    from enrichment import aws
+    from enrichment.bootstrap import ensure_table
+
+    ensure_table(aws.dynamodb_client(), CACHE_TABLE, "text_sha256")
+    return CACHE_TABLE
+
+
 def run(dag, ds: str, **conf):
+    conf = {"sentiment_cache_table": CACHE_TABLE} | conf
     return dag.test(logical_date=datetime.fromisoformat(ds).replace(tzinfo=UTC), run_conf=conf)
+
+
+def without_cost(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Rows without what differs between a paid answer and the same one from the cache."""
+    return [{k: v for k, v in row.items() if k not in COST} for row in rows]
 
 
 def read_csv(s3, ds: str, table: str = "fang") -> tuple[str, list[dict[str, str]]]:
@@ -106,7 +126,9 @@ def corpus():
     return Corpus()
 
 
-def test_daily_run_writes_one_row_per_company(bootstrapped, dag, flaky_wikipedia, s3, corpus):
+def test_daily_run_writes_one_row_per_company(
+    bootstrapped, cache_table, dag, flaky_wikipedia, aws_control, s3, corpus
+):
     dag_run = run(dag, DS)
 
     assert dag_run.state == "success"
@@ -151,13 +173,24 @@ def test_daily_run_writes_one_row_per_company(bootstrapped, dag, flaky_wikipedia
         {"uri": f"s3://fangsentiment/sentiment/ds={DS}/fang_sentiment.csv", "ds": DS}
     ]
 
-    # A re-run of the same date rewrites the one object with the same rows.
+    # A re-run of the same date rewrites the one object with the same rows; the intros
+    # have not changed, so their sentiments come from the cache: no call, no cost.
+    aws_control.reset()
     assert run(dag, DS).state == "success"
+    _, again = read_csv(s3, DS)
+    assert without_cost(again) == without_cost(rows)
+    ok = [row for row in again if row["status"] == "ok"]
+    assert {(row["sentiment_source"], row["billed_units"]) for row in ok} == {("cache", "0")}
+    assert aws_control.calls("BatchDetectSentiment") == 0
+
+    # Reuse turned off: Comprehend is asked again, and the rows are as on the first run.
+    assert run(dag, DS, reuse_sentiment=False).state == "success"
     assert read_csv(s3, DS)[0] == text
+    assert aws_control.calls("BatchDetectSentiment") == len(ok)
 
 
 def test_too_many_errors_fail_the_run_after_the_file_is_written(
-    bootstrapped, dag, flaky_wikipedia, s3, corpus
+    bootstrapped, cache_table, dag, flaky_wikipedia, s3, corpus
 ):
     ds = "2026-11-21"
     dag_run = run(dag, ds, max_error_share=0.0, sentences=2)
@@ -174,7 +207,7 @@ def test_too_many_errors_fail_the_run_after_the_file_is_written(
     assert enron.count(". ") == 1
 
 
-def test_an_empty_table_gives_a_file_with_only_the_header(bootstrapped, dag, s3):
+def test_an_empty_table_gives_a_file_with_only_the_header(bootstrapped, cache_table, dag, s3):
     from enrichment import aws
     from enrichment.bootstrap import ensure_table
 

@@ -10,7 +10,8 @@ import requests
 from enrichment.company_sentiment.wikipedia import (
     Summary,
     WikipediaError,
-    parse_summary,
+    invalid_title,
+    parse_summaries,
     retry_after_seconds,
     summary_request,
 )
@@ -78,8 +79,8 @@ def query(*pages, **extra):
         ),
     ],
 )
-def test_parse_summary(payload, expected):
-    assert parse_summary(payload, requested=expected.title) == expected
+def test_parse_one_title(payload, expected):
+    assert parse_summaries(payload, [expected.title]) == {expected.title: expected}
 
 
 @pytest.mark.parametrize(
@@ -91,12 +92,64 @@ def test_parse_summary(payload, expected):
 )
 def test_unusable_answers_raise_for_a_retry(payload):
     with pytest.raises(WikipediaError):
-        parse_summary(payload, requested="Netflix")
+        parse_summaries(payload, ["Netflix"])
+
+
+def test_each_title_of_a_batch_finds_its_page_through_normalisation_and_redirects():
+    payload = query(
+        {"pageid": 1, "ns": 0, "title": "Netflix", "extract": "Netflix is a service."},
+        {"pageid": 2, "ns": 0, "title": "Tesla, Inc.", "extract": "Tesla, Inc. is..."},
+        {"ns": 0, "title": "Globex Corporation", "missing": True},
+        normalized=[{"fromencoded": False, "from": "netflix", "to": "Netflix"}],
+        redirects=[
+            {"from": "Tesla Motors", "to": "Tesla Motors Inc"},
+            {"from": "Tesla Motors Inc", "to": "Tesla, Inc."},
+        ],
+    )
+    requested = ["netflix", "Netflix", "Tesla Motors", "Globex Corporation"]
+
+    answers = parse_summaries(payload, requested)
+
+    assert list(answers) == requested
+    assert (
+        answers["netflix"]
+        == answers["Netflix"]
+        == Summary("ok", "Netflix", "Netflix is a service.")
+    )
+    assert answers["Tesla Motors"] == Summary("ok", "Tesla, Inc.", "Tesla, Inc. is...")
+    assert answers["Globex Corporation"].status == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        pytest.param(
+            query({"pageid": 1, "ns": 0, "title": "Netflix", "extract": "x"}),
+            "no page for 'Sony'",
+            id="a-title-without-page",
+        ),
+        pytest.param(
+            {"continue": {"excontinue": 20}, **query({"title": "Netflix"})},
+            "cut short",
+            id="more-intros-than-one-answer-holds",
+        ),
+    ],
+)
+def test_a_batch_answer_that_leaves_a_title_out_raises(payload, message):
+    with pytest.raises(WikipediaError, match=message):
+        parse_summaries(payload, ["Netflix", "Sony"])
+
+
+@pytest.mark.parametrize("title", ["A|B", "  ", "Foo[bar]", "#top"])
+def test_titles_that_cannot_go_into_a_query_are_answered_without_one(title):
+    assert invalid_title(title).status == "not_found"
+    assert invalid_title("Amazon (company)") is None
 
 
 def test_request_asks_for_plain_intro_sentences_with_redirects_and_maxlag():
-    params = summary_request("Netflix", sentences=2)
-    assert params["titles"] == "Netflix"
+    params = summary_request(["Netflix", "Tesla Motors"], sentences=2)
+    assert params["titles"] == "Netflix|Tesla Motors"
+    assert params["exlimit"] == "20"
     assert params["exsentences"] == "2"
     assert params["prop"] == "extracts|pageprops"
     assert params["ppprop"] == "disambiguation"

@@ -1,4 +1,5 @@
-"""AWS Comprehend real-time sentiment (client from :func:`enrichment.aws.comprehend_client`).
+"""AWS Comprehend real-time sentiment (client from :func:`enrichment.aws.comprehend_client`),
+asked with BatchDetectSentiment: up to 25 documents of one language per call.
 
 DetectSentiment reads only the first 500 characters of a document and bills per 100
 characters (3 units at least), so the text is cut to those 500 characters before it is
@@ -8,6 +9,7 @@ sent: the bill per company is bounded whatever Wikipedia returns.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,8 @@ SENTIMENT_MAX_CHARS = 500
 SENTIMENT_MAX_BYTES = 5000
 CHARS_PER_UNIT = 100
 MIN_UNITS = 3
+# BatchDetectSentiment's limit on documents per call (billed per document as above).
+BATCH_SIZE = 25
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,27 @@ def parse_sentiment(response: dict[str, Any], characters_sent: int) -> Sentiment
     )
 
 
-def detect_sentiment(client, text: str, language: str) -> Sentiment:
-    """Sentiment of the first :data:`SENTIMENT_MAX_CHARS` characters of ``text``."""
-    document = cut_text(text)
-    response = client.detect_sentiment(Text=document, LanguageCode=language)
-    return parse_sentiment(response, characters_sent=len(document))
+class DocumentError(Exception):
+    """Comprehend answered the batch but not this document (its ``ErrorList`` entry)."""
+
+
+def detect_sentiments(
+    client, texts: Sequence[str], language: str
+) -> list[Sentiment | DocumentError]:
+    """Sentiment of each of ``texts`` (at most :data:`BATCH_SIZE`, one language) in one
+    BatchDetectSentiment call, each cut to its first :data:`SENTIMENT_MAX_CHARS`
+    characters; a document the service could not score is a :class:`DocumentError` in
+    its place, and the rest of the batch is still answered."""
+    documents = [cut_text(text) for text in texts]
+    response = client.batch_detect_sentiment(TextList=documents, LanguageCode=language)
+    answers: list[Sentiment | DocumentError] = [
+        DocumentError(f"no answer for document {index}") for index in range(len(documents))
+    ]
+    for result in response.get("ResultList", ()):
+        index = result["Index"]
+        answers[index] = parse_sentiment(result, characters_sent=len(documents[index]))
+    for error in response.get("ErrorList", ()):
+        answers[error["Index"]] = DocumentError(
+            f"Comprehend {error.get('ErrorCode')}: {error.get('ErrorMessage')}"
+        )
+    return answers

@@ -1,18 +1,20 @@
 """One company's sentiment row: Wikipedia intro, then Comprehend, or the reason why not.
 
 Every company in the table ends as exactly one row. ``not_found`` and ``ambiguous`` are
-answers about the data; ``error`` is a failure that outlived the task's retries.
+answers about the data; ``error`` is a failure that outlived the task's retries. An
+``ok`` row says where its sentiment came from (``comprehend`` or the ``cache``).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from enrichment.company_sentiment.companies import Company
-from enrichment.company_sentiment.comprehend import detect_sentiment
-from enrichment.company_sentiment.wikipedia import WikipediaClient
+
+if TYPE_CHECKING:
+    from enrichment.company_sentiment.enricher import Scored
+    from enrichment.company_sentiment.wikipedia import Summary
 
 # Column order and pandas dtypes of the result file; nullable types keep the score and
 # count columns numeric (not "3.0") in rows that have no sentiment.
@@ -27,14 +29,13 @@ COLUMNS = {
     "mixed": "Float64",
     "characters_sent": "Int64",
     "billed_units": "Int64",
+    "sentiment_source": "string",
     "status": "string",
     "error": "string",
     "ds": "string",
 }
 
 Row = dict[str, Any]
-
-log = logging.getLogger(__name__)
 
 
 def _row(company: Company, ds: str, status: str, **values: Any) -> Row:
@@ -49,25 +50,15 @@ def _row(company: Company, ds: str, status: str, **values: Any) -> Row:
     }
 
 
-def analyse_company(
-    company: Company,
-    ds: str,
-    sentences: int,
-    language: str,
-    wikipedia: WikipediaClient,
-    comprehend: Callable[[], Any],
-) -> Row:
-    """The row for one company; raises on failures worth a retry.
-
-    ``comprehend`` builds the Comprehend client; it is called only when there is text to
-    analyse, so a missing or ambiguous page costs no AWS connection lookup.
-    """
-    summary = wikipedia.summary(company["wikipedia_title"], sentences)
+def company_row(company: Company, ds: str, summary: Summary, scored: Scored | None) -> Row:
+    """The row of a company from its Wikipedia answer and, for an ``ok`` one, its sentiment."""
     if summary.status != "ok":
         return _row(
             company, ds, summary.status, wikipedia_title=summary.title, error=summary.reason
         )
-    sentiment = detect_sentiment(comprehend(), summary.snippet, language)
+    if scored is None:
+        raise ValueError(f"{company['name']!r} has an intro but no sentiment")
+    sentiment = scored.sentiment
     return _row(
         company,
         ds,
@@ -80,7 +71,9 @@ def analyse_company(
         neutral=sentiment.neutral,
         mixed=sentiment.mixed,
         characters_sent=sentiment.characters_sent,
-        billed_units=sentiment.billed_units,
+        # What this row cost: nothing when the answer came from the cache.
+        billed_units=sentiment.billed_units if scored.source == "comprehend" else 0,
+        sentiment_source=scored.source,
     )
 
 

@@ -39,6 +39,17 @@ class SentimentSettings(Settings):
         "Fail the scan above this many companies (core.max_map_length caps it).",
         minimum=1,
     )
+    sentiment_cache_table: str = setting(
+        "sentiment_cache",
+        "DynamoDB table of Comprehend answers already paid for (key `text_sha256`).",
+        minLength=3,
+        maxLength=255,
+    )
+    reuse_sentiment: bool = setting(
+        True,
+        "Take a text's sentiment from the cache when it was analysed before; off: ask "
+        "Comprehend again and refresh the cache.",
+    )
     max_error_share: float = setting(
         0.2,
         "Fail the run when more than this share of companies ended in `error`.",

@@ -6,21 +6,16 @@ service) and hands them to the modules that own the calls.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 
 from enrichment import aws, storage
 from enrichment.company_sentiment.companies import Company, companies_to_enrich
+from enrichment.company_sentiment.enricher import Enricher, Enrichment
 from enrichment.company_sentiment.result_file import CONTENT_TYPE, Written, result_key, to_csv
-from enrichment.company_sentiment.rows import (
-    COLUMNS,
-    Row,
-    analyse_company,
-    complete_rows,
-    error_row,
-)
+from enrichment.company_sentiment.rows import COLUMNS, Row, complete_rows
 from enrichment.company_sentiment.settings import SentimentSettings
-from enrichment.company_sentiment.wikipedia import WikipediaClient
 
 log = logging.getLogger(__name__)
 
@@ -32,26 +27,19 @@ def scan(settings: SentimentSettings) -> list[Company]:
 
 
 def enrich(company: Company, settings: SentimentSettings, ds: str, *, final_attempt: bool) -> Row:
-    """One company's row, re-raising a failure for a retry unless this is the last attempt.
+    """One company's row on a worker (``EnrichCompanyOperator.execute``): the triggerer
+    path's code, with a process of its own for one company."""
 
-    On the last attempt the failure becomes an ``error`` row, so the load still writes
-    one row per company and decides from the error share whether the run failed.
-    """
-    try:
-        with WikipediaClient() as wikipedia:
-            return analyse_company(
-                company,
-                ds,
-                settings.sentences,
-                settings.language,
-                wikipedia=wikipedia,
-                comprehend=aws.comprehend_client,
-            )
-    except Exception as exc:
-        if not final_attempt:
-            raise
-        log.exception("Giving up on %r after the last attempt", company["name"])
-        return error_row(company, ds, f"{type(exc).__name__}: {exc}")
+    async def one_company() -> Row:
+        enricher = Enricher()
+        try:
+            # Nothing else to wait for: each call goes out as soon as it is asked.
+            enrichment = Enrichment(enricher, linger=0)
+            return await enrichment.row_or_error(company, settings, ds, final_attempt=final_attempt)
+        finally:
+            enricher.close()
+
+    return asyncio.run(one_company())
 
 
 def load(

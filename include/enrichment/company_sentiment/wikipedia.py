@@ -6,12 +6,17 @@ endpoint and guesses titles with a buggy auto-suggest, so this module asks the A
 directly: the TextExtracts intro in plain text, N sentences, redirects followed and
 disambiguation pages flagged through page props. The host comes from the Airflow
 connection, so the same code talks to en.wikipedia.org or to the local stand-in.
+
+One request asks about up to :data:`MAX_TITLES` titles (the most intros TextExtracts
+gives in one answer); each title's answer is found again through the ``normalized`` and
+``redirects`` lists of the response.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -37,6 +42,11 @@ MAXLAG_SECONDS = 5
 THROTTLE_ATTEMPTS = 3
 MAX_RETRY_AFTER = 30.0
 THROTTLED_STATUSES = frozenset({429, 503})
+# TextExtracts returns at most 20 intros per query (``exlimit`` with ``exintro``).
+MAX_TITLES = 20
+# "|" separates titles in a query, so a title holding one cannot be asked about; the API
+# would refuse the others of MediaWiki's illegal characters the same way.
+ILLEGAL_TITLE_CHARS = frozenset("#<>[]|{}")
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +71,8 @@ class WikipediaThrottled(WikipediaError):
     """Still throttled (429/503/maxlag) after honouring Retry-After in the task."""
 
 
-def summary_request(title: str, sentences: int) -> dict[str, Any]:
-    """Query parameters asking for the plain-text intro of ``title``, redirects followed."""
+def summary_request(titles: Sequence[str], sentences: int) -> dict[str, Any]:
+    """Query parameters asking for the plain-text intros of ``titles``, redirects followed."""
     return {
         "action": "query",
         "format": "json",
@@ -72,21 +82,26 @@ def summary_request(title: str, sentences: int) -> dict[str, Any]:
         "exintro": "1",
         "explaintext": "1",
         "exsentences": str(sentences),
+        "exlimit": str(MAX_TITLES),
         "redirects": "1",
-        "titles": title,
+        "titles": "|".join(titles),
         "maxlag": str(MAXLAG_SECONDS),
     }
 
 
-def parse_summary(payload: dict[str, Any], requested: str) -> Summary:
-    """Turn a ``formatversion=2`` query response for one title into a :class:`Summary`."""
-    if "error" in payload:
-        error = payload["error"]
-        raise WikipediaError(f"API error {error.get('code')}: {error.get('info')}")
-    pages = payload.get("query", {}).get("pages")
-    if not pages:
-        raise WikipediaError(f"response for {requested!r} has no pages")
-    page = pages[0]
+def _named(titles: Sequence[str]) -> str:
+    """``'Sony'`` or ``'Sony', 'Intel'``: the titles of a request, for error messages."""
+    return ", ".join(map(repr, titles))
+
+
+def invalid_title(title: str) -> Summary | None:
+    """The answer for a title that cannot go into a query at all, else None."""
+    if not title.strip() or ILLEGAL_TITLE_CHARS & set(title):
+        return Summary("not_found", title, reason="invalid title: empty or illegal characters")
+    return None
+
+
+def _page_summary(page: dict[str, Any], requested: str) -> Summary:
     title = page.get("title", requested)
     if page.get("invalid"):
         return Summary("not_found", title, reason=f"invalid title: {page.get('invalidreason')}")
@@ -98,6 +113,36 @@ def parse_summary(payload: dict[str, Any], requested: str) -> Summary:
     if not snippet:
         return Summary("not_found", title, reason="page has no intro text")
     return Summary("ok", title, snippet)
+
+
+def parse_summaries(payload: dict[str, Any], requested: Sequence[str]) -> dict[str, Summary]:
+    """Each requested title's :class:`Summary` from a ``formatversion=2`` query response.
+
+    The API answers with one page per distinct article; a title is mapped to its page
+    through the response's ``normalized`` (``netflix`` -> ``Netflix``) and ``redirects``
+    (``Tesla Motors`` -> ``Tesla, Inc.``) lists.
+    """
+    if "error" in payload:
+        error = payload["error"]
+        raise WikipediaError(f"API error {error.get('code')}: {error.get('info')}")
+    if "continue" in payload:  # more intros than one answer holds: a bug of ours, not data
+        raise WikipediaError(f"answer for {len(requested)} titles was cut short")
+    query = payload.get("query", {})
+    pages = {page.get("title"): page for page in query.get("pages") or ()}
+    if not pages:
+        raise WikipediaError(f"response for {_named(requested)} has no pages")
+    renames = {step["from"]: step["to"] for step in query.get("normalized", ())}
+    renames |= {step["from"]: step["to"] for step in query.get("redirects", ())}
+    summaries = {}
+    for title in requested:
+        resolved, seen = title, {title}
+        while resolved in renames and renames[resolved] not in seen:  # redirect chains end
+            resolved = renames[resolved]
+            seen.add(resolved)
+        if resolved not in pages:
+            raise WikipediaError(f"response has no page for {title!r}")
+        summaries[title] = _page_summary(pages[resolved], title)
+    return summaries
 
 
 def retry_after_seconds(response: requests.Response) -> float | None:
@@ -145,12 +190,19 @@ class WikipediaClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def summary(self, title: str, sentences: int = 1) -> Summary:
-        """The first ``sentences`` sentences of the intro of ``title``."""
+    def summaries(self, titles: Sequence[str], sentences: int) -> dict[str, Summary]:
+        """The first ``sentences`` sentences of the intro of each of ``titles`` (at most
+        :data:`MAX_TITLES`), in one request."""
         import requests
 
+        answers = {title: invalid for title in titles if (invalid := invalid_title(title))}
+        asked = list(dict.fromkeys(title for title in titles if title not in answers))
+        if len(asked) > MAX_TITLES:
+            raise ValueError(f"{len(asked)} titles in one query; at most {MAX_TITLES}")
+        if not asked:
+            return answers
         request = self._session.prepare_request(
-            requests.Request("GET", self._url, params=summary_request(title, sentences))
+            requests.Request("GET", self._url, params=summary_request(asked, sentences))
         )
         for attempt in range(1, THROTTLE_ATTEMPTS + 1):
             response = self._hook.run_and_check(self._session, request, self._hook.merged_extra)
@@ -158,18 +210,20 @@ class WikipediaClient:
             if wait is None:
                 break
             log.warning(
-                "Wikipedia throttled %r (HTTP %s), waiting %.1fs (attempt %d/%d)",
-                title,
+                "Wikipedia throttled %d titles (HTTP %s), waiting %.1fs (attempt %d/%d)",
+                len(asked),
                 response.status_code,
                 wait,
                 attempt,
                 THROTTLE_ATTEMPTS,
             )
             if attempt == THROTTLE_ATTEMPTS:
-                raise WikipediaThrottled(f"still throttled after {attempt} attempts for {title!r}")
+                raise WikipediaThrottled(
+                    f"still throttled after {attempt} attempts for {_named(asked)}"
+                )
             time.sleep(wait)
         if response.status_code != 200:
             raise WikipediaError(
-                f"HTTP {response.status_code} for {title!r}: {response.text[:200]}"
+                f"HTTP {response.status_code} for {_named(asked)}: {response.text[:200]}"
             )
-        return parse_summary(response.json(), title)
+        return answers | parse_summaries(response.json(), asked)

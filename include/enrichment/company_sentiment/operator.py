@@ -1,0 +1,91 @@
+"""The ``enrich`` task: one mapped task instance per company, started in the triggerer.
+
+A company's work is two remote calls that mostly wait. As a plain task each company
+would cost a worker process (fork, DAG parse, clients, about a quarter CPU-second of
+Airflow overhead) for a few hundred milliseconds of waiting; started in the triggerer
+(``start_from_trigger``), it costs a coroutine, and the calls of all companies running
+there are coalesced into batched calls (:mod:`.trigger`). Each company is still its own
+task instance: retried on its own, its row its own XCom.
+
+``ENRICHMENT_SENTIMENT_ON_WORKERS=true`` in the environment that parses the DAG runs the
+same operator's :meth:`~EnrichCompanyOperator.execute` on workers instead, in the
+``wikipedia`` pool, one company per worker process: the way back for a deployment
+without a triggerer, or when an Airflow upgrade breaks the triggerer path.
+``airflow dags test`` always runs ``execute``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+from airflow.triggers.base import StartTriggerArgs
+
+from enrichment.company_sentiment import tasks
+from enrichment.company_sentiment.companies import Company
+from enrichment.company_sentiment.settings import SentimentSettings
+from enrichment.run_date import partition_date
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context, XComArg
+
+ON_WORKERS_ENV = "ENRICHMENT_SENTIMENT_ON_WORKERS"
+# A company waits in the triggerer at most this long before its try fails.
+TRIGGER_TIMEOUT = timedelta(minutes=10)
+
+
+def runs_on_workers() -> bool:
+    """Whether ``enrich`` runs on workers (the deployment setting above)."""
+    return os.environ.get(ON_WORKERS_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+class EnrichCompanyOperator(BaseOperator):
+    """The sentiment row of one company (see the module docstring for where it runs)."""
+
+    def __init__(
+        self,
+        *,
+        company: Company,
+        start_from_trigger: bool = False,
+        start_trigger_args: StartTriggerArgs | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.company = company
+        # Set per DAG by enrich_each(), not per class: the switch is a deployment setting
+        # and the trigger is told the name of the task whose output it maps over.
+        self.start_from_trigger = start_from_trigger
+        self.start_trigger_args = start_trigger_args
+
+    def execute(self, context: Context) -> dict:
+        """The worker path: the same coalesced code as the triggerer's, for one company."""
+        ti = context["ti"]
+        return tasks.enrich(
+            self.company,
+            SentimentSettings.from_params(context["params"]),
+            partition_date(context["dag_run"]),
+            final_attempt=ti.try_number > ti.max_tries,
+        )
+
+
+def enrich_each(companies: XComArg, **task_kwargs: Any) -> XComArg:
+    """The rows of ``enrich`` mapped over ``companies`` (the scan's output), one XCom per
+    company, in the triggerer unless the deployment says otherwise. The trigger reads
+    the company list once per run from the scan's XCom, so it is told which task that is."""
+    start = StartTriggerArgs(
+        trigger_cls="enrichment.company_sentiment.trigger.EnrichCompanyTrigger",
+        trigger_kwargs={"companies_task_id": companies.operator.task_id},
+        # Never resumed on a worker: the trigger ends the task itself, with its row.
+        next_method="execute",
+        next_kwargs=None,
+        timeout=TRIGGER_TIMEOUT,
+    )
+    return (
+        EnrichCompanyOperator.partial(
+            start_from_trigger=not runs_on_workers(), start_trigger_args=start, **task_kwargs
+        )
+        .expand(company=companies)
+        .output
+    )

@@ -1,0 +1,115 @@
+"""The triggerer side of ``enrich``: one trigger per company task, one process's worth of
+clients and coalescers for all of them.
+
+A trigger finds its company in the scan's output by its map index (the list is read
+once per DAG run per process, not once per company), asks the process's
+:class:`~enrichment.company_sentiment.enricher.Enrichment` for the row, stores the row
+as the task's XCom and ends the task itself: ``TaskSuccessEvent`` with the row pushed
+through the Task SDK's XCom first (an event's own ``xcoms`` would store it as a JSON
+string), or ``TaskFailedEvent`` for Airflow's retry, which starts in the triggerer again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from typing import Any
+
+from airflow.triggers.base import BaseTrigger, TaskFailedEvent, TaskSuccessEvent, TriggerEvent
+
+from enrichment.company_sentiment.companies import Company
+from enrichment.company_sentiment.enricher import Enricher, Enrichment
+from enrichment.company_sentiment.settings import SentimentSettings
+from enrichment.run_date import partition_date
+
+log = logging.getLogger(__name__)
+
+# How long a company's asks wait for others to share a batched call with.
+LINGER_SECONDS = 0.05
+# Company lists of this many DAG runs are kept per process (a backfill runs a few at once).
+RUNS_KEPT = 16
+
+
+class _Process:
+    """What all the company triggers of one triggerer process share."""
+
+    def __init__(self) -> None:
+        self.enrichment = Enrichment(Enricher(), linger=LINGER_SECONDS)
+        self._companies: OrderedDict[tuple[str, str], asyncio.Task] = OrderedDict()
+
+    async def companies(self, dag_id: str, run_id: str, task_id: str) -> list[Company]:
+        """The scan's company list of a run, read once however many companies ask."""
+        from airflow.sdk.execution_time.xcom import XCom
+
+        key = (dag_id, run_id)
+        if key not in self._companies:
+            self._companies[key] = asyncio.create_task(
+                XCom.aget_one(key="return_value", dag_id=dag_id, task_id=task_id, run_id=run_id)
+            )
+            while len(self._companies) > RUNS_KEPT:
+                self._companies.popitem(last=False)
+        try:
+            companies = await asyncio.shield(self._companies[key])
+        except Exception:
+            self._companies.pop(key, None)  # the next company asks again
+            raise
+        if companies is None:
+            raise LookupError(f"{task_id} of {run_id} has no company list")
+        return companies
+
+
+_process: _Process | None = None
+
+
+def process() -> _Process:
+    """This triggerer process's shared state, made by the first company to run."""
+    global _process  # one per process by design: that is what coalesces the calls
+    if _process is None:
+        _process = _Process()
+    return _process
+
+
+class EnrichCompanyTrigger(BaseTrigger):
+    """Runs one company's ``enrich`` try in the triggerer (see the module docstring)."""
+
+    def __init__(self, companies_task_id: str) -> None:
+        super().__init__()
+        self.companies_task_id = companies_task_id
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return f"{type(self).__module__}.{type(self).__name__}", {
+            "companies_task_id": self.companies_task_id
+        }
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        from airflow.sdk.execution_time.xcom import XCom
+
+        ti = self.task_instance
+        context = ti.get_template_context()
+        settings = SentimentSettings.from_params(context["params"])
+        ds = partition_date(context["dag_run"])
+        shared = process()
+        # The triggerer knows a task's retries, not a cleared run's extra tries: the try
+        # after the configured retries is the last one.
+        final_attempt = ti.try_number > ti.task.retries
+        try:
+            companies = await shared.companies(ti.dag_id, ti.run_id, self.companies_task_id)
+            company = companies[ti.map_index]
+            row = await shared.enrichment.row_or_error(
+                company, settings, ds, final_attempt=final_attempt
+            )
+        except Exception:
+            log.exception("enrich try %d failed; Airflow decides on a retry", ti.try_number)
+            yield TaskFailedEvent()
+            return
+        await XCom.aset(
+            key="return_value",
+            value=row,
+            dag_id=ti.dag_id,
+            task_id=ti.task_id,
+            run_id=ti.run_id,
+            map_index=ti.map_index,
+        )
+        yield TaskSuccessEvent()

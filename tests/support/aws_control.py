@@ -1,0 +1,28 @@
+"""Client of the AWS stand-in's ``/__control__`` API: calls counted by operation, latency."""
+
+from __future__ import annotations
+
+import requests
+
+
+class AwsControl:
+    """Read and reset the stand-in's call counts; add latency to every AWS answer."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def calls(self, operation: str) -> int:
+        """Calls of ``operation`` since the last reset (``BatchDetectSentiment``, ...)."""
+        response = requests.get(f"{self.base_url}/__control__/stats", timeout=5)
+        response.raise_for_status()
+        counted = response.json()["calls"]
+        return sum(n for name, n in counted.items() if name.rsplit(".", 1)[-1] == operation)
+
+    def reset(self) -> None:
+        requests.delete(f"{self.base_url}/__control__/stats", timeout=5).raise_for_status()
+
+    def latency(self, seconds: float) -> None:
+        response = requests.post(
+            f"{self.base_url}/__control__/latency", json={"seconds": seconds}, timeout=5
+        )
+        response.raise_for_status()
