@@ -36,6 +36,8 @@ from dev.stack import DEFAULT_STATE_DIR, Stack, airflow_env, port_is_free
 DEFAULT_PORT = 8980
 DEFAULT_DATABASE = "enrichment_airflow"
 USERNAME = PASSWORD = "admin"
+MAX_MAP_LENGTH = 5000
+CALLBACKS_PER_LOOP = 500
 # Started in this order; stopped in reverse, so the API server that running tasks report to
 # goes last.
 COMPONENTS = ("api-server", "dag-processor", "triggerer", "scheduler")
@@ -229,6 +231,12 @@ class LocalAirflow:
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USERNAME}:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
+            # One run may map enrich over this many companies (Airflow's default is 1024;
+            # the scan's max_companies Param is the run's own cap under it).
+            "AIRFLOW__CORE__MAX_MAP_LENGTH": str(MAX_MAP_LENGTH),
+            # Each company finished in the triggerer queues a success callback, which the
+            # DAG processor answers by parsing the DAG file: take many per parse, not 20.
+            "AIRFLOW__DAG_PROCESSOR__MAX_CALLBACKS_PER_LOOP": str(CALLBACKS_PER_LOOP),
             "AIRFLOW__API_AUTH__JWT_SECRET": self._secret("jwt_secret"),
             "AIRFLOW__API__SECRET_KEY": self._secret("secret_key"),
         }

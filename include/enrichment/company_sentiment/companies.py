@@ -113,11 +113,16 @@ class TooManyCompanies(AirflowFailException):
     """The table holds more companies than one run may fan out to; retrying cannot help."""
 
 
-def mapping_cap(max_companies: int) -> int:
-    """The smaller of the run's own cap and Airflow's limit on mapped task instances."""
+def conf_max_map_length() -> int:
+    """Airflow's limit on the task instances one mapped task may expand into."""
     from airflow.sdk import conf
 
-    return min(max_companies, conf.getint("core", "max_map_length"))
+    return conf.getint("core", "max_map_length")
+
+
+def mapping_cap(max_companies: int) -> int:
+    """The smaller of the run's own cap and Airflow's limit on mapped task instances."""
+    return min(max_companies, conf_max_map_length())
 
 
 def companies_to_enrich(table, max_companies: int) -> list[Company]:
@@ -136,9 +141,12 @@ def companies_to_enrich(table, max_companies: int) -> list[Company]:
     )
     cap = mapping_cap(max_companies)
     if len(validation.companies) > cap:
+        limit = conf_max_map_length()
         raise TooManyCompanies(
             f"{len(validation.companies)} companies in {table.name} exceed the cap of {cap} "
-            f"(max_companies={max_companies}, core.max_map_length also applies): raise "
-            "max_companies and core.max_map_length, or split the table"
+            f"(the run's max_companies Param is {max_companies}; Airflow's "
+            f"[core] max_map_length is {limit}): raise the Param for this run and, above "
+            f"{limit}, max_map_length in every Airflow component "
+            "(AIRFLOW__CORE__MAX_MAP_LENGTH), or split the table"
         )
     return validation.companies

@@ -7,6 +7,15 @@ once per DAG run per process, not once per company), asks the process's
 as the task's XCom and ends the task itself: ``TaskSuccessEvent`` with the row pushed
 through the Task SDK's XCom first (an event's own ``xcoms`` would store it as a JSON
 string), or ``TaskFailedEvent`` for Airflow's retry, which starts in the triggerer again.
+
+The grid and task list name each company task by its rendered map index. On a worker the
+task runner renders ``map_index_template`` and sends it to the Execution API; Airflow
+3.3's triggerer renders nothing and gives triggers no message to send it with. So the
+trigger does what the worker's supervisor does: it sets its own task instance's
+rendered map index (the company's name, what the template renders on workers) through
+the Execution API's ``PATCH task-instances/{id}/rendered-map-index``, with a token for
+that one task instance signed as the scheduler signs the tokens of the tasks it sends
+out. A name that cannot be set is logged and the company's work goes on.
 """
 
 from __future__ import annotations
@@ -30,6 +39,35 @@ log = logging.getLogger(__name__)
 LINGER_SECONDS = 0.05
 # Company lists of this many DAG runs are kept per process (a backfill runs a few at once).
 RUNS_KEPT = 16
+# A naming token is used at once; it need not outlive the request.
+TOKEN_SECONDS = 60
+
+
+class _TaskNames:
+    """Sets the rendered map index of task instances, as the worker's supervisor does."""
+
+    def __init__(self) -> None:
+        from airflow.api_fastapi.auth.tokens import JWTGenerator, get_signing_args
+        from airflow.configuration import conf
+        from airflow.sdk.api.client import Client
+
+        self._tokens = JWTGenerator(
+            valid_for=TOKEN_SECONDS,
+            audience=conf.get_mandatory_list_value("execution_api", "jwt_audience")[0],
+            issuer=conf.get("api_auth", "jwt_issuer", fallback=None),
+            **get_signing_args(make_secret_key_if_needed=False),
+        )
+        # One HTTP client (and its kept-alive connections) for the process; each request
+        # carries the token of the task instance it is about.
+        self._client = Client(base_url=conf.get("core", "execution_api_server_url"), token="")
+
+    def set(self, ti_id: str, name: str) -> None:
+        from airflow.sdk.api.client import BearerAuth
+
+        token = self._tokens.generate(extras={"sub": ti_id, "scope": "execution"})
+        self._client.patch(
+            f"task-instances/{ti_id}/rendered-map-index", json=name, auth=BearerAuth(token)
+        )
 
 
 class _Process:
@@ -38,6 +76,17 @@ class _Process:
     def __init__(self) -> None:
         self.enrichment = Enrichment(Enricher(), linger=LINGER_SECONDS)
         self._companies: OrderedDict[tuple[str, str], asyncio.Task] = OrderedDict()
+        self._names: asyncio.Task[_TaskNames] | None = None
+
+    async def show_name(self, ti_id: str, name: str) -> None:
+        """Name the task instance in the UI; never fails the company's work."""
+        try:
+            if self._names is None:  # made once, whichever company asks first
+                self._names = asyncio.create_task(asyncio.to_thread(_TaskNames))
+            names = await asyncio.shield(self._names)
+            await asyncio.to_thread(names.set, ti_id, name)
+        except Exception:
+            log.warning("Could not name task instance %s %r in the UI", ti_id, name, exc_info=True)
 
     async def companies(self, dag_id: str, run_id: str, task_id: str) -> list[Company]:
         """The scan's company list of a run, read once however many companies ask."""
@@ -97,6 +146,8 @@ class EnrichCompanyTrigger(BaseTrigger):
         try:
             companies = await shared.companies(ti.dag_id, ti.run_id, self.companies_task_id)
             company = companies[ti.map_index]
+            # What map_index_template renders on workers, shown while the company runs.
+            naming = asyncio.create_task(shared.show_name(str(ti.id), company["name"]))
             row = await shared.enrichment.row_or_error(
                 company, settings, ds, final_attempt=final_attempt
             )
@@ -104,6 +155,7 @@ class EnrichCompanyTrigger(BaseTrigger):
             log.exception("enrich try %d failed; Airflow decides on a retry", ti.try_number)
             yield TaskFailedEvent()
             return
+        await naming
         await XCom.aset(
             key="return_value",
             value=row,
