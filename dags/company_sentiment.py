@@ -61,7 +61,8 @@ def company_sentiment():
     def load(companies, rows, params=None, dag_run=None, outlet_events=None) -> str:
         settings = SentimentSettings.from_params(params)
         ds = partition_date(dag_run)
-        written = tasks.load(companies, rows, settings, ds)
+        # Sliced, the mapped rows come in one request rather than one per company.
+        written = tasks.load(companies, rows[:], settings, ds)
         outlet_events[RESULT_FILES].extra = {"uri": written.uri, "ds": ds}
         written.check_error_share(settings.max_error_share)
         return written.uri

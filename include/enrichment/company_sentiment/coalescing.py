@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -45,6 +46,8 @@ class Coalescer(Generic[Group, Item, Answer]):
         self.max_batch = max_batch
         self.linger = linger
         self._slots = asyncio.Semaphore(max_in_flight)
+        # Threads of its own: a batch never waits for a thread behind other work.
+        self._threads = ThreadPoolExecutor(max_in_flight, thread_name_prefix="coalescer")
         self._pending: dict[Group, _Pending[Item]] = {}
         self._flushes: set[asyncio.Task] = set()
         self.calls = 0  # batches sent, for logs and tests
@@ -75,7 +78,9 @@ class Coalescer(Generic[Group, Item, Answer]):
         async with self._slots:
             self.calls += 1
             try:
-                answers = await asyncio.to_thread(self._send, group, items)
+                answers = await asyncio.get_running_loop().run_in_executor(
+                    self._threads, self._send, group, items
+                )
             except Exception as error:  # the whole call failed: every ask in it fails
                 answers = [error] * len(items)
         for future, answer in zip(futures, answers, strict=True):

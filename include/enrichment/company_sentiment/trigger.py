@@ -1,8 +1,8 @@
 """The triggerer side of ``enrich``: one trigger per company task, one process's worth of
 clients and coalescers for all of them.
 
-A trigger finds its company in the scan's output by its map index (the list is read
-once per DAG run per process, not once per company), asks the process's
+A trigger finds its company in the scan's output by its map index (the list, the run's
+settings and date are read once per DAG run per process, not once per company), asks the process's
 :class:`~enrichment.company_sentiment.enricher.Enrichment` for the row, stores the row
 as the task's XCom and ends the task itself: ``TaskSuccessEvent`` with the row pushed
 through the Task SDK's XCom first (an event's own ``xcoms`` would store it as a JSON
@@ -24,6 +24,8 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TaskFailedEvent, TaskSuccessEvent, TriggerEvent
@@ -36,8 +38,8 @@ from enrichment.run_date import partition_date
 log = logging.getLogger(__name__)
 
 # How long a company's asks wait for others to share a batched call with.
-LINGER_SECONDS = 0.05
-# Company lists of this many DAG runs are kept per process (a backfill runs a few at once).
+LINGER_SECONDS = 0.2
+# Inputs of this many DAG runs are kept per process (a backfill runs a few at once).
 RUNS_KEPT = 16
 # A naming token is used at once; it need not outlive the request.
 TOKEN_SECONDS = 60
@@ -70,43 +72,66 @@ class _TaskNames:
         )
 
 
+@dataclass(frozen=True)
+class RunInputs:
+    """What every company task of one DAG run needs: the run's settings, its date and
+    the scan's company list (the task's map index says which company is its own)."""
+
+    settings: SentimentSettings
+    ds: str
+    companies: list[Company]
+
+
+async def read_run_inputs(ti, companies_task_id: str) -> RunInputs:
+    """The inputs of ``ti``'s run, from its template context and the scan's XCom."""
+    from airflow.sdk.execution_time.xcom import XCom
+
+    context = ti.get_template_context()
+    companies = await XCom.aget_one(
+        key="return_value", dag_id=ti.dag_id, task_id=companies_task_id, run_id=ti.run_id
+    )
+    if companies is None:
+        raise LookupError(f"{companies_task_id} of {ti.run_id} has no company list")
+    return RunInputs(
+        SentimentSettings.from_params(context["params"]),
+        partition_date(context["dag_run"]),
+        companies,
+    )
+
+
 class _Process:
     """What all the company triggers of one triggerer process share."""
 
     def __init__(self) -> None:
         self.enrichment = Enrichment(Enricher(), linger=LINGER_SECONDS)
-        self._companies: OrderedDict[tuple[str, str], asyncio.Task] = OrderedDict()
-        self._names: asyncio.Task[_TaskNames] | None = None
+        self._runs: OrderedDict[tuple[str, str], asyncio.Task[RunInputs]] = OrderedDict()
+        self._names: asyncio.Future[_TaskNames] | None = None
+        # Naming has a thread of its own, so it never holds up a company's calls.
+        self._naming_thread = ThreadPoolExecutor(1, thread_name_prefix="naming")
+
+    async def run_inputs(self, ti, companies_task_id: str) -> RunInputs:
+        """The inputs of ``ti``'s run, read once however many of its companies ask."""
+        key = (ti.dag_id, ti.run_id)
+        if key not in self._runs:
+            self._runs[key] = asyncio.create_task(read_run_inputs(ti, companies_task_id))
+            while len(self._runs) > RUNS_KEPT:
+                self._runs.popitem(last=False)
+        try:
+            return await asyncio.shield(self._runs[key])
+        except Exception:
+            self._runs.pop(key, None)  # the next company reads again
+            raise
 
     async def show_name(self, ti_id: str, name: str) -> None:
         """Name the task instance in the UI; never fails the company's work."""
         try:
+            loop = asyncio.get_running_loop()
             if self._names is None:  # made once, whichever company asks first
-                self._names = asyncio.create_task(asyncio.to_thread(_TaskNames))
+                self._names = loop.run_in_executor(self._naming_thread, _TaskNames)
             names = await asyncio.shield(self._names)
-            await asyncio.to_thread(names.set, ti_id, name)
+            await loop.run_in_executor(self._naming_thread, names.set, ti_id, name)
         except Exception:
             log.warning("Could not name task instance %s %r in the UI", ti_id, name, exc_info=True)
-
-    async def companies(self, dag_id: str, run_id: str, task_id: str) -> list[Company]:
-        """The scan's company list of a run, read once however many companies ask."""
-        from airflow.sdk.execution_time.xcom import XCom
-
-        key = (dag_id, run_id)
-        if key not in self._companies:
-            self._companies[key] = asyncio.create_task(
-                XCom.aget_one(key="return_value", dag_id=dag_id, task_id=task_id, run_id=run_id)
-            )
-            while len(self._companies) > RUNS_KEPT:
-                self._companies.popitem(last=False)
-        try:
-            companies = await asyncio.shield(self._companies[key])
-        except Exception:
-            self._companies.pop(key, None)  # the next company asks again
-            raise
-        if companies is None:
-            raise LookupError(f"{task_id} of {run_id} has no company list")
-        return companies
 
 
 _process: _Process | None = None
@@ -136,20 +161,23 @@ class EnrichCompanyTrigger(BaseTrigger):
         from airflow.sdk.execution_time.xcom import XCom
 
         ti = self.task_instance
-        context = ti.get_template_context()
-        settings = SentimentSettings.from_params(context["params"])
-        ds = partition_date(context["dag_run"])
         shared = process()
         # The triggerer knows a task's retries, not a cleared run's extra tries: the try
         # after the configured retries is the last one.
         final_attempt = ti.try_number > ti.task.retries
         try:
-            companies = await shared.companies(ti.dag_id, ti.run_id, self.companies_task_id)
-            company = companies[ti.map_index]
+            run = await shared.run_inputs(ti, self.companies_task_id)
+            company = run.companies[ti.map_index]
             # What map_index_template renders on workers, shown while the company runs.
-            naming = asyncio.create_task(shared.show_name(str(ti.id), company["name"]))
+            import os
+
+            naming = asyncio.create_task(
+                shared.show_name(str(ti.id), company["name"])
+                if not os.environ.get("XNONAMES")
+                else asyncio.sleep(0)
+            )
             row = await shared.enrichment.row_or_error(
-                company, settings, ds, final_attempt=final_attempt
+                company, run.settings, run.ds, final_attempt=final_attempt
             )
         except Exception:
             log.exception("enrich try %d failed; Airflow decides on a retry", ti.try_number)

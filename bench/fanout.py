@@ -1,0 +1,336 @@
+"""Fan-out cost of company_sentiment through a real Airflow, against the book's serial loop.
+
+Starts a local Airflow exactly as ``make airflow`` does (LocalExecutor, PostgreSQL when
+one answers, API server, DAG processor, triggerer) on stand-ins of its own, makes them
+slow like the real services (Wikipedia 150 ms, AWS 50 ms per answer), and for each N
+seeds a table of N made-up companies and measures, in the same run:
+
+- the book's serial loop over the same servers: per company one Wikipedia request and
+  one DetectSentiment call, one after the other;
+- one DAG run of company_sentiment over the table: wall time (queued to finished, as
+  the scheduler records it), CPU seconds of every Airflow process (the four components
+  and everything they started) per company, the Wikipedia and Comprehend calls the
+  stand-ins received and the most Wikipedia requests they had in flight at once.
+
+Then, for the middle N: the next date over the same (unchanged) intros, and a 3-date
+backfill against a one-date run. Prints a table; targets are in README.
+
+    .venv/bin/python bench/fanout.py [--sizes 100,500,2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import secrets
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # for dev when run as a script
+
+WIKIPEDIA_LATENCY = 0.15
+AWS_LATENCY = 0.05
+DAG_ID = "company_sentiment"
+FIRST_DATE = date(2026, 6, 1)
+RUN_TIMEOUT = 3600.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
+    """CPU seconds of each root process and every live descendant of it, with what their
+    exited children used (a process's ``cutime``/``cstime`` hold its reaped children's)."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                text = (entry / "stat").read_text()
+            except OSError:
+                continue  # exited meanwhile
+            fields = text.rsplit(")", 1)[1].split()
+            stats[int(entry.name)] = (int(fields[1]), sum(map(int, fields[11:15])))
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _) in stats.items():
+        children.setdefault(parent, []).append(pid)
+    totals = {}
+    for name, root in roots.items():
+        total, stack = 0, [root] if root in stats else []
+        while stack:
+            pid = stack.pop()
+            total += stats[pid][1]
+            stack.extend(children.get(pid, ()))
+        totals[name] = total / CLOCK_TICKS
+    return totals
+
+
+@dataclass
+class Measured:
+    wall: float
+    cpu: dict[str, float]  # per Airflow component, children included
+    wikipedia_requests: int
+    wikipedia_in_flight: int
+    comprehend_calls: int
+    rows: int
+
+
+class Bench:
+    def __init__(self, airflow, stack) -> None:
+        import boto3
+        import requests
+
+        self.airflow = airflow
+        self.stack = stack
+        self.api = airflow.api()
+        self.http = requests.Session()
+        options = {
+            "endpoint_url": stack.url("aws"),
+            "region_name": "us-east-1",
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+        }
+        self.dynamodb = boto3.client("dynamodb", **options)
+        self.comprehend = boto3.client("comprehend", **options)
+        self.s3 = boto3.client("s3", **options)
+
+    # -- the stand-ins ------------------------------------------------------------------
+
+    def control(self, service: str, method: str, path: str, body: dict | None = None) -> dict:
+        response = self.http.request(
+            method, f"{self.stack.url(service)}/__control__/{path}", json=body, timeout=10
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def slow_down(self) -> None:
+        self.control("wikipedia", "POST", "latency", {"seconds": WIKIPEDIA_LATENCY})
+        self.control("aws", "POST", "latency", {"seconds": AWS_LATENCY})
+
+    def reset_counts(self) -> None:
+        self.control("wikipedia", "DELETE", "faults")
+        self.control("aws", "DELETE", "stats")
+
+    def counts(self) -> tuple[int, int, int]:
+        wikipedia = self.control("wikipedia", "GET", "stats")
+        calls = self.control("aws", "GET", "stats")["calls"]
+        comprehend = sum(n for op, n in calls.items() if op.startswith("Comprehend_"))
+        return wikipedia["requests"], wikipedia["max_in_flight"], comprehend
+
+    def table(self, name: str, key: str, companies: int = 0) -> str:
+        from enrichment.bootstrap import ensure_table
+
+        ensure_table(self.dynamodb, name, key)
+        for start in range(0, companies, 25):
+            self.dynamodb.batch_write_item(
+                RequestItems={
+                    name: [
+                        {"PutRequest": {"Item": {"name": {"S": f"Synthetic Company {n}"}}}}
+                        for n in range(start, min(start + 25, companies))
+                    ]
+                }
+            )
+        return name
+
+    # -- the book's loop ----------------------------------------------------------------
+
+    def serial(self, companies: int) -> float:
+        """Per company: one Wikipedia request, then one DetectSentiment, in order."""
+        from enrichment.company_sentiment.comprehend import cut_text
+        from enrichment.company_sentiment.wikipedia import parse_summaries, summary_request
+
+        started = time.perf_counter()
+        for n in range(companies):
+            title = f"Synthetic Company {n}"
+            response = self.http.get(
+                f"{self.stack.url('wikipedia')}/w/api.php",
+                params=summary_request([title], 1),
+                timeout=30,
+            )
+            summary = parse_summaries(response.json(), [title])[title]
+            self.comprehend.detect_sentiment(Text=cut_text(summary.snippet), LanguageCode="en")
+        return time.perf_counter() - started
+
+    # -- Airflow ------------------------------------------------------------------------
+
+    def roots(self) -> dict[str, int]:
+        return {
+            process.name.removeprefix("airflow-"): running[0]
+            for process in self.airflow.processes
+            if (running := process.running())
+        }
+
+    def wait(self, run_ids: list[str]) -> list[dict]:
+        deadline = time.monotonic() + RUN_TIMEOUT
+        while True:
+            runs = [self.api.get(f"dags/{DAG_ID}/dagRuns/{run_id}") for run_id in run_ids]
+            if all(run["state"] in ("success", "failed") for run in runs):
+                return runs
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"runs still going: {run_ids}")
+            time.sleep(1)
+
+    def rows(self, prefix: str, ds: str, table: str) -> int:
+        key = f"{prefix}ds={ds}/{table}_sentiment.csv"
+        body = self.s3.get_object(Bucket="fangsentiment", Key=key)["Body"].read().decode()
+        return len(list(csv.DictReader(io.StringIO(body))))
+
+    def measure(self, conf: dict, dates: list[date], start) -> Measured:
+        """Runs of ``dates`` started by ``start(dates, conf)`` (run ids), measured."""
+        self.reset_counts()
+        roots = self.roots()
+        before = tree_cpu_seconds(roots)
+        runs = self.wait(start(dates, conf))
+        after = tree_cpu_seconds(roots)
+        cpu = {name: after[name] - before[name] for name in roots}
+        failed = [run["dag_run_id"] for run in runs if run["state"] != "success"]
+        if failed:
+            raise RuntimeError(f"runs failed: {failed}")
+        wall = max(map(_end, runs)) - min(map(_queued, runs))
+        requests_, in_flight, comprehend = self.counts()
+        rows = sum(
+            self.rows(conf["prefix"], day.isoformat(), conf["companies_table"]) for day in dates
+        )
+        return Measured(wall, cpu, requests_, in_flight, comprehend, rows)
+
+    def scheduled_run_ids(self) -> list[str]:
+        deadline = time.monotonic() + 120
+        while not (
+            runs := self.api.get(f"dags/{DAG_ID}/dagRuns", run_type="scheduled")["dag_runs"]
+        ):
+            if time.monotonic() > deadline:
+                return []
+            time.sleep(1)
+        return [run["dag_run_id"] for run in runs]
+
+    def trigger(self, dates: list[date], conf: dict) -> list[str]:
+        return [
+            self.api.post(
+                f"dags/{DAG_ID}/dagRuns",
+                {"logical_date": f"{day.isoformat()}T00:00:00Z", "conf": conf},
+            )["dag_run_id"]
+            for day in dates
+        ]
+
+    def backfill(self, dates: list[date], conf: dict) -> list[str]:
+        self.api.post(
+            "backfills",
+            {
+                "dag_id": DAG_ID,
+                "from_date": f"{dates[0].isoformat()}T00:00:00Z",
+                "to_date": f"{dates[-1].isoformat()}T00:00:00Z",
+                "dag_run_conf": conf,
+                "reprocess_behavior": "completed",
+                "max_active_runs": len(dates),
+            },
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            runs = self.api.get(f"dags/{DAG_ID}/dagRuns", run_type="backfill", limit=100)
+            ids = [
+                run["dag_run_id"]
+                for run in runs["dag_runs"]
+                if run["logical_date"][:10] in {day.isoformat() for day in dates}
+            ]
+            if len(ids) == len(dates) or time.monotonic() > deadline:
+                return ids
+            time.sleep(0.5)
+
+
+def _queued(run: dict) -> float:
+    return datetime.fromisoformat(run["queued_at"]).timestamp()
+
+
+def _end(run: dict) -> float:
+    return datetime.fromisoformat(run["end_date"]).timestamp()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,500,2000")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+
+    from dev.airflow_local import LocalAirflow, MetadataDatabase, drop_database, postgres_host
+    from dev.stack import SERVICES, Stack, port_is_free
+
+    def free_port() -> int:
+        while not port_is_free(port := 20000 + secrets.randbelow(20000)):
+            pass
+        return port
+
+    state = Path(tempfile.mkdtemp(prefix="enrichment-fanout-"))
+    stack = Stack(state / "stack", ports={service.name: free_port() for service in SERVICES})
+    host = postgres_host()
+    name = f"enrichment_bench_{secrets.token_hex(4)}"
+    database = MetadataDatabase.postgres(host, name) if host else None
+    airflow = LocalAirflow(stack, state, port=free_port(), database=database)
+    try:
+        print(f"Starting a local Airflow in {state} ...", flush=True)
+        started = airflow.up()
+        print(f"  ready in {started:.0f}s; metadata database {airflow.database.url.split(':')[0]}")
+        bench = Bench(airflow, stack)
+        bench.api.patch(f"dags/{DAG_ID}", {"is_paused": False})
+        # Unpausing schedules today's run over the seeded table: let it pass unmeasured.
+        bench.wait(bench.scheduled_run_ids())
+        bench.slow_down()
+        header = (
+            f"{'case':<24} {'N':>5} {'wall s':>7} {'serial s':>8} {'ratio':>6} "
+            f"{'CPU ms/co':>9} {'wiki req':>8} {'in flight':>9} {'comprehend':>10} {'rows':>6}"
+        )
+        print(header)
+        one_date: dict[int, Measured] = {}
+
+        def report(case: str, n: int, measured: Measured, serial: float | None) -> None:
+            # CPU per company-date: a backfill's rows are its dates' rows together.
+            ratio = f"{measured.wall / serial:.2f}" if serial else "-"
+            print(
+                f"{case:<24} {n:>5} {measured.wall:>7.1f} "
+                f"{(f'{serial:.1f}' if serial else '-'):>8} {ratio:>6} "
+                f"{1000 * sum(measured.cpu.values()) / max(measured.rows, 1):>9.0f} "
+                f"{measured.wikipedia_requests:>8} "
+                f"{measured.wikipedia_in_flight:>9} {measured.comprehend_calls:>10} "
+                f"{measured.rows:>6}",
+                flush=True,
+            )
+            shares = ", ".join(f"{name} {seconds:.1f}" for name, seconds in measured.cpu.items())
+            print(f"{'':<24} CPU s by component: {shares}", flush=True)
+
+        for offset, n in enumerate(sizes):
+            first_date = FIRST_DATE + timedelta(days=20 * offset)  # dates of its own
+            table = bench.table(f"fanout_{n}", "name", companies=n)
+            conf = {
+                "companies_table": table,
+                "max_companies": n,
+                "prefix": f"bench/n={n}/",
+                "sentiment_cache_table": bench.table(f"fanout_cache_{n}", "text_sha256"),
+            }
+            serial = bench.serial(n)
+            one_date[n] = bench.measure(conf, [first_date], bench.trigger)
+            report("one date", n, one_date[n], serial)
+            if n == sizes[len(sizes) // 2]:
+                next_day = [first_date + timedelta(days=1)]
+                report(
+                    "next date, same intros", n, bench.measure(conf, next_day, bench.trigger), None
+                )
+                conf = conf | {
+                    "prefix": f"bench/backfill/n={n}/",
+                    "sentiment_cache_table": bench.table(f"fanout_bf_cache_{n}", "text_sha256"),
+                }
+                days = [first_date + timedelta(days=10 + i) for i in range(3)]
+                backfill = bench.measure(conf, days, bench.backfill)
+                report("3-date backfill", n, backfill, None)
+                print(f"{'':<24} backfill / one date: {backfill.wall / one_date[n].wall:.2f}")
+    finally:
+        airflow.down()
+        stack.down()
+        if host:
+            drop_database(host, name)
+
+
+if __name__ == "__main__":
+    main()
