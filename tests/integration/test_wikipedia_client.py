@@ -16,6 +16,11 @@ from enrichment.company_sentiment.wikipedia import (
 )
 
 
+def ask(client: WikipediaClient, title: str, sentences: int = 1) -> Summary:
+    """One title's answer, asked alone."""
+    return client.summaries([title], sentences)[title]
+
+
 @pytest.fixture
 def wikipedia(wikipedia_control):
     """The client as a task builds it, on the stand-in (faults reset around each test)."""
@@ -36,14 +41,14 @@ def wikipedia(wikipedia_control):
     ],
 )
 def test_statuses(wikipedia, title, status, resolved):
-    summary = wikipedia.summary(title)
+    summary = ask(wikipedia, title)
     assert (summary.status, summary.title) == (status, resolved)
     assert bool(summary.snippet) == (status == "ok")
 
 
 def test_sentences_are_counted_by_the_api(wikipedia):
-    one = wikipedia.summary("Enron", sentences=1)
-    two = wikipedia.summary("Enron", sentences=2)
+    one = ask(wikipedia, "Enron", sentences=1)
+    two = ask(wikipedia, "Enron", sentences=2)
     assert one.snippet.startswith("Enron Corporation was an American energy company")
     assert one.snippet.endswith("scandal.")
     assert two.snippet.startswith(one.snippet + " ")
@@ -51,7 +56,7 @@ def test_sentences_are_counted_by_the_api(wikipedia):
 
 
 def test_requests_name_the_project_and_ask_for_maxlag(wikipedia, wikipedia_control):
-    wikipedia.summary("Sony")
+    ask(wikipedia, "Sony")
     (request,) = wikipedia_control.requests()
     assert request["user_agent"] == USER_AGENT
     assert request["params"]["maxlag"] == "5"
@@ -63,7 +68,7 @@ def test_the_connection_can_name_its_own_contact(wikipedia_control, stack, monke
     conn = {"conn_type": "http", "host": stack.url("wikipedia"), "extra": {"User-Agent": agent}}
     monkeypatch.setenv("AIRFLOW_CONN_WIKIPEDIA_DEFAULT", json.dumps(conn))
     with WikipediaClient() as client:  # built after the connection changed
-        client.summary("Sony")
+        ask(client, "Sony")
     assert [r["user_agent"] for r in wikipedia_control.requests()] == [agent]
 
 
@@ -78,7 +83,7 @@ def test_the_connection_can_name_its_own_contact(wikipedia_control, stack, monke
 def test_retry_after_is_honoured(wikipedia, wikipedia_control, fault):
     wikipedia_control.fault("Sony", count=1, **fault)
     started = time.monotonic()
-    summary = wikipedia.summary("Sony")
+    summary = ask(wikipedia, "Sony")
     waited = time.monotonic() - started
     assert summary.status == "ok"
     assert waited >= 1.0
@@ -88,12 +93,36 @@ def test_retry_after_is_honoured(wikipedia, wikipedia_control, fault):
 def test_persistent_throttling_is_left_to_the_task_retry(wikipedia, wikipedia_control):
     wikipedia_control.fault("Sony", status=429, count=10, retry_after=0)
     with pytest.raises(WikipediaThrottled):
-        wikipedia.summary("Sony")
+        ask(wikipedia, "Sony")
     assert len(wikipedia_control.requests()) == 3
 
 
 def test_server_errors_raise(wikipedia, wikipedia_control):
     wikipedia_control.fault("Sony", status=500, count=1)
     with pytest.raises(WikipediaError, match="HTTP 500"):
-        wikipedia.summary("Sony")
-    assert wikipedia.summary("Sony") == Summary("ok", "Sony", wikipedia.summary("Sony").snippet)
+        ask(wikipedia, "Sony")
+    assert ask(wikipedia, "Sony") == Summary("ok", "Sony", ask(wikipedia, "Sony").snippet)
+
+
+def test_one_request_answers_a_batch_of_titles_each_under_its_own_name(wikipedia_control):
+    titles = ["netflix", "Tesla Motors", "Delta", "Globex Corporation", "A|B"]
+    titles += [f"Synthetic Company {n}" for n in range(16)]  # 20 titles to ask, and A|B
+
+    with WikipediaClient() as client:
+        answers = client.summaries(titles, 1)
+
+    assert set(answers) == set(titles)
+    assert (answers["netflix"].status, answers["netflix"].title) == ("ok", "Netflix")
+    assert answers["Tesla Motors"].title == "Tesla, Inc."
+    assert answers["Delta"].status == "ambiguous"
+    assert answers["Globex Corporation"].status == "not_found"
+    assert answers["A|B"].status == "not_found"  # never sent: "|" would split it in two
+    assert all(answers[f"Synthetic Company {n}"].status == "ok" for n in range(16))
+    (request,) = wikipedia_control.requests()
+    assert len(request["params"]["titles"].split("|")) == 20
+
+
+def test_more_titles_than_one_answer_holds_are_refused_before_asking(wikipedia_control):
+    with WikipediaClient() as client, pytest.raises(ValueError, match="at most 20"):
+        client.summaries([f"Synthetic Company {n}" for n in range(21)], 1)
+    assert wikipedia_control.requests() == []

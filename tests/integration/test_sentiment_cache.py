@@ -1,0 +1,88 @@
+"""Sentiments in batches with the DynamoDB cache of Comprehend answers, on the local AWS."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from enrichment import aws
+from enrichment.bootstrap import ensure_table
+from enrichment.company_sentiment import sentiment_cache
+from enrichment.company_sentiment.comprehend import DocumentError, cut_text
+from enrichment.company_sentiment.enricher import Enricher, Scored, SentimentGroup
+
+TEXTS = [
+    "Enron collapsed into bankruptcy after a fraud scandal.",
+    "Nvidia is an innovative and influential designer of chips.",
+    "Enron collapsed into bankruptcy after a fraud scandal.",  # the same text again
+    "Globex is a company in Springfield.",
+]
+
+
+@pytest.fixture
+def group(stack) -> SentimentGroup:
+    table = f"sentiment_cache_{uuid.uuid4().hex[:8]}"
+    ensure_table(aws.dynamodb_client(), table, sentiment_cache.KEY)
+    return SentimentGroup(language="en", cache_table=table, reuse=True)
+
+
+@pytest.fixture
+def enricher():
+    enricher = Enricher()
+    yield enricher
+    enricher.close()
+
+
+def sources(answers) -> list[str]:
+    return [answer.source for answer in answers]
+
+
+def test_an_unchanged_text_is_paid_for_once(enricher, group, aws_control):
+    first = enricher.sentiments(group, TEXTS)
+
+    assert sources(first) == ["comprehend"] * 4
+    assert [answer.sentiment.label for answer in first] == [
+        "NEGATIVE",
+        "POSITIVE",
+        "NEGATIVE",
+        "NEUTRAL",
+    ]
+    assert aws_control.calls("BatchDetectSentiment") == 1
+
+    again = enricher.sentiments(group, TEXTS)
+
+    assert sources(again) == ["cache"] * 4
+    assert [answer.sentiment for answer in again] == [answer.sentiment for answer in first]
+    assert aws_control.calls("BatchDetectSentiment") == 1  # no new call
+
+
+def test_the_cache_keeps_the_answer_the_billing_and_when(enricher, group):
+    (scored,) = enricher.sentiments(group, TEXTS[1:2])
+
+    key = sentiment_cache.cache_key("en", cut_text(TEXTS[1]))
+    item = aws.dynamodb_table(group.cache_table).get_item(Key={"text_sha256": key})["Item"]
+    assert item["label"] == scored.sentiment.label == "POSITIVE"
+    assert float(item["positive"]) == scored.sentiment.positive
+    assert (item["characters_sent"], item["billed_units"]) == (len(TEXTS[1]), 3)
+    assert item["obtained_at"].startswith("20")
+    # Another language is another document: not served from this answer.
+    other = SentimentGroup("de", group.cache_table, reuse=True)
+    assert sources(enricher.sentiments(other, TEXTS[1:2])) == ["comprehend"]
+
+
+def test_reuse_off_asks_comprehend_again(enricher, group, aws_control):
+    enricher.sentiments(group, TEXTS)
+    fresh = SentimentGroup(group.language, group.cache_table, reuse=False)
+
+    assert sources(enricher.sentiments(fresh, TEXTS)) == ["comprehend"] * 4
+    assert aws_control.calls("BatchDetectSentiment") == 2
+
+
+def test_a_document_comprehend_refuses_fails_alone(enricher, group):
+    answers = enricher.sentiments(group, [TEXTS[0], "   ", TEXTS[1]])
+
+    assert isinstance(answers[0], Scored)
+    assert isinstance(answers[2], Scored)
+    assert isinstance(answers[1], DocumentError)
+    assert "INVALID_REQUEST" in str(answers[1])
