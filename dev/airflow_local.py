@@ -266,12 +266,17 @@ class LocalAirflow:
         env = self.env()
         for name, command in INIT_STEPS.items():
             run_step(name, command, env, self.logs / f"{name}.log")
-        for component, process in zip(COMPONENTS, self.processes, strict=True):
-            process.start(["airflow", component], env=env)
+        for component in COMPONENTS:
+            self.start(component, env)
         deadline = started + READY_TIMEOUT
         wait_until_healthy("local Airflow", self._ready, self.processes, deadline, interval=0.5)
         self._wait_for_dags(deadline)
         return time.monotonic() - started
+
+    def start(self, component: str, env: dict[str, str] | None = None) -> None:
+        """Start one component (again, after it was stopped or killed)."""
+        process = self.processes[COMPONENTS.index(component)]
+        process.start(["airflow", component], env=env or self.env())
 
     def _ready(self) -> bool:
         status = health(self.url)

@@ -104,3 +104,4 @@ def wikipedia_control(stack: Stack) -> Iterator[WikipediaControl]:
     control.reset()
     yield control
     control.reset()
+    control.latency(0)

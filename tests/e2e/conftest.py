@@ -55,11 +55,16 @@ def airflow(stack: Stack, figures: dict[str, float]) -> Iterator[LocalAirflow]:
     )
     figures["metadata_database"] = database.url.split(":", 1)[0]
     local = LocalAirflow(stack, state_dir, port=free_port(), database=database)
+    # A killed triggerer's triggers go to a live one after this many seconds without its
+    # heartbeat (Airflow's default 30 s): tests that kill one need not wait that long.
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv("AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD", "10")
     try:
         figures["airflow_start_s"] = round(local.up(), 1)
         yield local
     finally:
         local.down()
+        monkeypatch.undo()
         if host:
             drop_database(host, name)
 

@@ -1,14 +1,18 @@
 """company_sentiment as users run it, on a real scheduler with the LocalExecutor and
 PostgreSQL: unpaused, triggered through the REST API with Params, backfilled over three
-dates (REST API, then again with the CLI), and triggered from the web UI's form in Debian's
-Chromium through Playwright, with a screenshot of the mapped task in ``test-artifacts/``."""
+dates (REST API, then again with the CLI), triggered from the web UI's form in Debian's
+Chromium through Playwright, with a screenshot of the mapped task in ``test-artifacts/``;
+and at some size on the triggerer path, where one company fails its first try and where
+the triggerer is killed in the middle of a run."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -16,7 +20,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from dev.airflow_local import PASSWORD, USERNAME, ApiClient, LocalAirflow
+from dev.airflow_local import COMPONENTS, PASSWORD, USERNAME, ApiClient, LocalAirflow
 from dev.standins.wikipedia_api import Corpus
 from tests.support import ARTIFACTS
 from tests.support.airflow_runs import (
@@ -263,3 +267,85 @@ def test_trigger_from_the_ui_with_a_changed_param(page, airflow, api, unpaused, 
     ds = run["logical_date"][:10]
     key = f"e2e-browser/ds={ds}/fang_sentiment.csv"
     assert s3.head_object(Bucket="fangsentiment", Key=key)["ContentLength"] > 0
+
+
+# The triggerer path at some size: made-up companies whose sentiment the stand-ins fix by
+# number (see dev/standins/wikipedia_api.py), Wikipedia answering slowly as the real one.
+SYNTHETIC_LABELS = ("POSITIVE", "NEGATIVE", "NEUTRAL")
+
+
+def synthetic_table(name: str, companies: int) -> list[str]:
+    from enrichment import aws
+    from enrichment.bootstrap import ensure_table
+    from enrichment.company_sentiment.companies import put_companies
+
+    ensure_table(aws.dynamodb_client(), name, "name")
+    names = [f"Synthetic Company {n}" for n in range(companies)]
+    put_companies(aws.dynamodb_table(name), [{"name": company} for company in names])
+    return sorted(names)
+
+
+def trigger(api: ApiClient, ds: str, conf: dict) -> str:
+    body = {"logical_date": f"{ds}T00:00:00Z", "conf": conf}
+    return api.post(f"dags/{DAG_ID}/dagRuns", body)["dag_run_id"]
+
+
+def test_each_company_runs_in_the_triggerer_and_one_failing_is_retried_alone(
+    api, unpaused, s3, wikipedia_control, figures
+):
+    names = synthetic_table("fang_fanout", 60)
+    wikipedia_control.latency(0.1)
+    wikipedia_control.fault("Synthetic Company 7", status=500, count=1)
+    conf = {"companies_table": "fang_fanout", "prefix": "e2e-fanout/"}
+
+    run = wait_for_run(api, DAG_ID, trigger(api, "2026-11-11", conf))
+
+    assert run["state"] == "success"
+    figures["triggerer_path_60_companies_s"] = round(run_seconds(run), 1)
+    enrich = {
+        ti["rendered_map_index"]: ti
+        for ti in task_instances(api, DAG_ID, run["dag_run_id"], "enrich")
+    }
+    assert sorted(enrich) == names  # one task instance per company, named in the UI
+    assert {ti["state"] for ti in enrich.values()} == {"success"}
+    assert not [ti for ti in enrich.values() if ti["hostname"]]  # none took a worker
+    assert enrich["Synthetic Company 7"]["try_number"] == 2
+    assert enrich["Synthetic Company 8"]["try_number"] in (1, 2)  # shared its batch, maybe
+    stats = wikipedia_control.stats()
+    assert stats["max_in_flight"] <= 3
+    assert stats["requests"] < len(names) // 2  # titles asked together, not one by one
+    rows = read_rows(s3, "e2e-fanout/ds=2026-11-11/fang_fanout_sentiment.csv")
+    assert [row["name"] for row in rows] == names
+    for row in rows:
+        number = int(row["name"].rsplit(" ", 1)[1])
+        assert (row["status"], row["sentiment"]) == ("ok", SYNTHETIC_LABELS[number % 3]), row
+        assert row["wikipedia_title"] == row["name"]
+
+
+def test_a_killed_triggerer_loses_no_company(
+    api, unpaused, airflow, s3, wikipedia_control, figures
+):
+    names = synthetic_table("fang_killed", 120)
+    wikipedia_control.latency(0.4)  # long enough a run to kill the triggerer in the middle
+    run_id = trigger(api, "2026-11-12", {"companies_table": "fang_killed", "prefix": "e2e-kill/"})
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while not [
+        ti for ti in task_instances(api, DAG_ID, run_id, "enrich") if ti["state"] == "success"
+    ]:
+        assert time.monotonic() < deadline, "no company finished"
+        time.sleep(0.2)
+
+    triggerer = airflow.processes[COMPONENTS.index("triggerer")]
+    os.killpg(triggerer.running()[0], signal.SIGKILL)
+    done_before = sum(
+        ti["state"] == "success" for ti in task_instances(api, DAG_ID, run_id, "enrich")
+    )
+    airflow.start("triggerer")
+    run = wait_for_run(api, DAG_ID, run_id)
+
+    assert 0 < done_before < len(names)
+    assert run["state"] == "success"
+    figures["killed_triggerer_120_companies_s"] = round(run_seconds(run), 1)
+    rows = read_rows(s3, "e2e-kill/ds=2026-11-12/fang_killed_sentiment.csv")
+    assert [row["name"] for row in rows] == names  # exactly one row per company
+    assert {row["status"] for row in rows} == {"ok"}

@@ -34,8 +34,19 @@ def wait_for_run(api: ApiClient, dag_id: str, run_id: str) -> dict:
 
 
 def task_instances(api: ApiClient, dag_id: str, run_id: str, task_id: str) -> list[dict]:
-    found = api.get(f"dags/{dag_id}/dagRuns/{run_id}/taskInstances", task_id=task_id, limit=1000)
-    return found["task_instances"]
+    """Every task instance of ``task_id`` in the run, page by page (the API's pages hold
+    at most 100)."""
+    found: list[dict] = []
+    while True:
+        page = api.get(
+            f"dags/{dag_id}/dagRuns/{run_id}/taskInstances",
+            task_id=task_id,
+            limit=100,
+            offset=len(found),
+        )
+        found.extend(page["task_instances"])
+        if len(found) >= page["total_entries"] or not page["task_instances"]:
+            return found
 
 
 def run_seconds(run: dict) -> float:

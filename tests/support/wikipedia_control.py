@@ -26,5 +26,13 @@ class WikipediaControl:
     def requests(self) -> list[dict]:
         return self._call("GET", "/__control__/requests")
 
+    def stats(self) -> dict:
+        """Requests since the last reset, and the most ever in flight at once."""
+        return self._call("GET", "/__control__/stats")
+
+    def latency(self, seconds: float) -> None:
+        """Every answer from now on takes ``seconds`` (a far-away server)."""
+        self._call("POST", "/__control__/latency", {"seconds": seconds})
+
     def reset(self) -> None:
         self._call("DELETE", "/__control__/faults")
