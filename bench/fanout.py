@@ -39,7 +39,7 @@ WIKIPEDIA_LATENCY = 0.15
 AWS_LATENCY = 0.05
 DAG_ID = "company_sentiment"
 FIRST_DATE = date(2026, 6, 1)
-RUN_TIMEOUT = 3600.0
+RUN_TIMEOUT = 1800.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 

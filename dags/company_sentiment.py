@@ -2,14 +2,16 @@
 ### Company sentiment
 
 Every day: read the DynamoDB table of companies, fetch each company's Wikipedia intro and
-ask AWS Comprehend for its sentiment (one mapped task per company), then write one CSV
-for the logical date to `s3://<bucket>/<prefix>ds=YYYY-MM-DD/<table>_sentiment.csv`.
+ask AWS Comprehend for its sentiment (one mapped task per company, run in the triggerer,
+the calls of all companies batched), then write one CSV for the logical date to
+`s3://<bucket>/<prefix>ds=YYYY-MM-DD/<table>_sentiment.csv`.
 
 - A missing or ambiguous Wikipedia page is a row with status `not_found` / `ambiguous`.
 - Other failures are retried with backoff; after the last retry the company is a row
   with status `error`, and the run fails only when the share of `error` rows is above
   `max_error_share` (the file is written first).
 - Re-running or backfilling a date rewrites that date's file whole.
+- A text analysed before comes from the sentiment cache at no cost (`reuse_sentiment`).
 """
 
 from __future__ import annotations

@@ -32,8 +32,10 @@ if TYPE_CHECKING:
     from airflow.sdk import Context, XComArg
 
 ON_WORKERS_ENV = "ENRICHMENT_SENTIMENT_ON_WORKERS"
-# A company waits in the triggerer at most this long before its try fails.
-TRIGGER_TIMEOUT = timedelta(minutes=10)
+# A company's try fails if it has not ended this long after it was deferred. The clock
+# starts before the triggerer takes it up, so it covers the queue of a large backfill
+# (a triggerer runs [triggerer] capacity companies at once), not just the calls.
+TRIGGER_TIMEOUT = timedelta(hours=1)
 
 
 def runs_on_workers() -> bool:

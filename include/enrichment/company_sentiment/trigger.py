@@ -37,8 +37,10 @@ from enrichment.run_date import partition_date
 
 log = logging.getLogger(__name__)
 
-# How long a company's asks wait for others to share a batched call with.
-LINGER_SECONDS = 0.2
+# How long a company's asks wait for others to share a batched call with. Companies reach
+# the triggerer a few at a time, at the scheduler's pace; a second gathers most of a full
+# batch and costs the run about a second at its end.
+LINGER_SECONDS = 1.0
 # Inputs of this many DAG runs are kept per process (a backfill runs a few at once).
 RUNS_KEPT = 16
 # A naming token is used at once; it need not outlive the request.
