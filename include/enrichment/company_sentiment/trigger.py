@@ -15,7 +15,8 @@ trigger does what the worker's supervisor does: it sets its own task instance's
 rendered map index (the company's name, what the template renders on workers) through
 the Execution API's ``PATCH task-instances/{id}/rendered-map-index``, with a token for
 that one task instance signed as the scheduler signs the tokens of the tasks it sends
-out. A name that cannot be set is logged and the company's work goes on.
+out. Naming runs beside the company's work and is not waited for; a name that cannot be
+set is logged and the company's work goes on.
 """
 
 from __future__ import annotations
@@ -45,15 +46,19 @@ LINGER_SECONDS = 1.0
 RUNS_KEPT = 16
 # A naming token is used at once; it need not outlive the request.
 TOKEN_SECONDS = 60
+NAMING_TIMEOUT = 10.0
+# Names set at once: the API server answers each in a few milliseconds of its CPU.
+NAMING_THREADS = 4
 
 
 class _TaskNames:
     """Sets the rendered map index of task instances, as the worker's supervisor does."""
 
     def __init__(self) -> None:
+        import httpx
         from airflow.api_fastapi.auth.tokens import JWTGenerator, get_signing_args
         from airflow.configuration import conf
-        from airflow.sdk.api.client import Client
+        from airflow.sdk.api.client import API_VERSION
 
         self._tokens = JWTGenerator(
             valid_for=TOKEN_SECONDS,
@@ -61,17 +66,21 @@ class _TaskNames:
             issuer=conf.get("api_auth", "jwt_issuer", fallback=None),
             **get_signing_args(make_secret_key_if_needed=False),
         )
-        # One HTTP client (and its kept-alive connections) for the process; each request
-        # carries the token of the task instance it is about.
-        self._client = Client(base_url=conf.get("core", "execution_api_server_url"), token="")
+        # One client (and its kept-alive connections) for the process, without the Task
+        # SDK client's retries: a name that does not go through is not worth a backlog.
+        self._client = httpx.Client(
+            base_url=conf.get("core", "execution_api_server_url"),
+            headers={"airflow-api-version": API_VERSION},
+            timeout=NAMING_TIMEOUT,
+        )
 
     def set(self, ti_id: str, name: str) -> None:
-        from airflow.sdk.api.client import BearerAuth
-
         token = self._tokens.generate(extras={"sub": ti_id, "scope": "execution"})
         self._client.patch(
-            f"task-instances/{ti_id}/rendered-map-index", json=name, auth=BearerAuth(token)
-        )
+            f"task-instances/{ti_id}/rendered-map-index",
+            json=name,
+            headers={"Authorization": f"Bearer {token}"},
+        ).raise_for_status()
 
 
 @dataclass(frozen=True)
@@ -108,8 +117,10 @@ class _Process:
         self.enrichment = Enrichment(Enricher(), linger=LINGER_SECONDS)
         self._runs: OrderedDict[tuple[str, str], asyncio.Task[RunInputs]] = OrderedDict()
         self._names: asyncio.Future[_TaskNames] | None = None
-        # Naming has a thread of its own, so it never holds up a company's calls.
-        self._naming_thread = ThreadPoolExecutor(1, thread_name_prefix="naming")
+        # Naming has threads of its own, so it never holds up a company's calls, and a
+        # task is not waited for: a name may appear after its company finished.
+        self._naming_threads = ThreadPoolExecutor(NAMING_THREADS, thread_name_prefix="naming")
+        self._naming: set[asyncio.Task] = set()
 
     async def run_inputs(self, ti, companies_task_id: str) -> RunInputs:
         """The inputs of ``ti``'s run, read once however many of its companies ask."""
@@ -124,14 +135,20 @@ class _Process:
             self._runs.pop(key, None)  # the next company reads again
             raise
 
-    async def show_name(self, ti_id: str, name: str) -> None:
-        """Name the task instance in the UI; never fails the company's work."""
+    def show_name(self, ti_id: str, name: str) -> None:
+        """Name the task instance in the UI, in the background: never waited for, and
+        never failing the company's work."""
+        task = asyncio.create_task(self._set_name(ti_id, name))
+        self._naming.add(task)  # a reference, so the task is not collected mid-flight
+        task.add_done_callback(self._naming.discard)
+
+    async def _set_name(self, ti_id: str, name: str) -> None:
         try:
             loop = asyncio.get_running_loop()
             if self._names is None:  # made once, whichever company asks first
-                self._names = loop.run_in_executor(self._naming_thread, _TaskNames)
+                self._names = loop.run_in_executor(self._naming_threads, _TaskNames)
             names = await asyncio.shield(self._names)
-            await loop.run_in_executor(self._naming_thread, names.set, ti_id, name)
+            await loop.run_in_executor(self._naming_threads, names.set, ti_id, name)
         except Exception:
             log.warning("Could not name task instance %s %r in the UI", ti_id, name, exc_info=True)
 
@@ -171,13 +188,7 @@ class EnrichCompanyTrigger(BaseTrigger):
             run = await shared.run_inputs(ti, self.companies_task_id)
             company = run.companies[ti.map_index]
             # What map_index_template renders on workers, shown while the company runs.
-            import os
-
-            naming = asyncio.create_task(
-                shared.show_name(str(ti.id), company["name"])
-                if not os.environ.get("XNONAMES")
-                else asyncio.sleep(0)
-            )
+            shared.show_name(str(ti.id), company["name"])
             row = await shared.enrichment.row_or_error(
                 company, run.settings, run.ds, final_attempt=final_attempt
             )
@@ -185,7 +196,6 @@ class EnrichCompanyTrigger(BaseTrigger):
             log.exception("enrich try %d failed; Airflow decides on a retry", ti.try_number)
             yield TaskFailedEvent()
             return
-        await naming
         await XCom.aset(
             key="return_value",
             value=row,
