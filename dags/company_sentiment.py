@@ -74,7 +74,6 @@ def company_sentiment():
         companies,
         task_id="enrich",
         pool=POOL,  # on workers; in the triggerer the trigger's coalescer keeps to it
-        execution_timeout=timedelta(minutes=2),
         map_index_template="{{ task.company['name'] }}",
     )
     load(companies, rows)

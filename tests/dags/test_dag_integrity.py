@@ -90,7 +90,8 @@ def test_company_sentiment_shape(dagbag):
     assert enrich.start_from_trigger is True
     assert enrich.start_trigger_args.trigger_cls.endswith(".EnrichCompanyTrigger")
     assert enrich.start_trigger_args.trigger_kwargs == {"companies_task_id": "scan"}
-    assert enrich.execution_timeout <= timedelta(minutes=5)
+    # Deferred straight to the triggerer: the timeout covers the wait for a triggerer slot.
+    assert enrich.execution_timeout == timedelta(hours=1)
     assert enrich.retry_exponential_backoff
     assert [a.uri for a in dag.get_task("load").outlets] == ["s3://fangsentiment/sentiment"]
 
@@ -103,6 +104,7 @@ def test_one_deployment_setting_sends_enrich_back_to_workers(monkeypatch):
     enrich = dag.get_task("enrich")
     assert enrich.start_from_trigger is False
     assert enrich.pool == "wikipedia"
+    assert enrich.execution_timeout <= timedelta(minutes=5)
 
 
 def test_company_sentiment_params_match_the_design_contract(dagbag):

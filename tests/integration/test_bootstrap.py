@@ -8,14 +8,18 @@ from enrichment.bootstrap import COMPANIES_FILE, bootstrap, load_companies
 def test_bootstrap_is_idempotent(bootstrapped, dynamodb, s3):
     again = bootstrap()
 
-    assert set(bootstrapped["created"]) == {"fang", "image_labels", "fangsentiment"}
-    assert again["created"] == {"fang": False, "image_labels": False, "fangsentiment": False}
+    tables = {"fang", "sentiment_cache", "image_labels", "fangsentiment"}
+    assert set(bootstrapped["created"]) == tables
+    assert again["created"] == dict.fromkeys(tables, False)
     seed = load_companies(COMPANIES_FILE)
     assert again["seeded"] == bootstrapped["seeded"] == len(seed)
     items = dynamodb.Table("fang").scan()["Items"]
     assert sorted(i["name"] for i in items) == sorted(c["name"] for c in seed)
     assert dynamodb.Table("image_labels").key_schema == [
         {"AttributeName": "image_id", "KeyType": "HASH"}
+    ]
+    assert dynamodb.Table("sentiment_cache").key_schema == [
+        {"AttributeName": "text_sha256", "KeyType": "HASH"}
     ]
     s3.head_bucket(Bucket="fangsentiment")
 

@@ -32,9 +32,12 @@ if TYPE_CHECKING:
     from airflow.sdk import Context, XComArg
 
 ON_WORKERS_ENV = "ENRICHMENT_SENTIMENT_ON_WORKERS"
-# A company's try fails if it has not ended this long after it was deferred. The clock
-# starts before the triggerer takes it up, so it covers the queue of a large backfill
-# (a triggerer runs [triggerer] capacity companies at once), not just the calls.
+# How long a company's try may take. On a worker it is the calls alone. In the triggerer
+# the clock starts when the scheduler defers the task, before a triggerer takes it up, so
+# it covers the queue of a large run or backfill too (a triggerer runs `[triggerer]
+# capacity` companies at once); Airflow applies the smaller of this and the trigger's
+# own timeout.
+WORKER_TIMEOUT = timedelta(minutes=2)
 TRIGGER_TIMEOUT = timedelta(hours=1)
 
 
@@ -84,9 +87,13 @@ def enrich_each(companies: XComArg, **task_kwargs: Any) -> XComArg:
         next_kwargs=None,
         timeout=TRIGGER_TIMEOUT,
     )
+    on_workers = runs_on_workers()
     return (
         EnrichCompanyOperator.partial(
-            start_from_trigger=not runs_on_workers(), start_trigger_args=start, **task_kwargs
+            start_from_trigger=not on_workers,
+            start_trigger_args=start,
+            execution_timeout=WORKER_TIMEOUT if on_workers else TRIGGER_TIMEOUT,
+            **task_kwargs,
         )
         .expand(company=companies)
         .output
