@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +41,7 @@ DAG_ID = "company_sentiment"
 FIRST_DATE = date(2026, 6, 1)
 RUN_TIMEOUT = 1800.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+ENDED = ("success", "failed")
 
 
 def tree_cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
@@ -77,16 +78,20 @@ class Measured:
     wikipedia_in_flight: int
     comprehend_calls: int
     rows: int
+    phases: str  # each task's span in seconds after the first run was queued
 
 
 class Bench:
     def __init__(self, airflow, stack) -> None:
         import boto3
         import requests
+        import sqlalchemy
+        from sqlalchemy.pool import NullPool
 
         self.airflow = airflow
         self.stack = stack
         self.api = airflow.api()
+        self.database = sqlalchemy.create_engine(airflow.database.url, poolclass=NullPool)
         self.http = requests.Session()
         options = {
             "endpoint_url": stack.url("aws"),
@@ -165,14 +170,55 @@ class Bench:
         }
 
     def wait(self, run_ids: list[str]) -> list[dict]:
+        """The runs once ended. Read from the metadata database, not the REST API: a run's
+        REST answer loads every task instance of it, so polling that way would charge the
+        API server a cost that grows with N and is not the pipeline's."""
+        from sqlalchemy import DateTime, bindparam, text
+
+        query = text(
+            "SELECT run_id, state, queued_at, end_date FROM dag_run "
+            "WHERE dag_id = :dag_id AND run_id IN :run_ids"
+        ).bindparams(bindparam("run_ids", expanding=True))
+        # Typed so that SQLite's text timestamps come back as datetimes too.
+        query = query.columns(queued_at=DateTime(), end_date=DateTime())
         deadline = time.monotonic() + RUN_TIMEOUT
         while True:
-            runs = [self.api.get(f"dags/{DAG_ID}/dagRuns/{run_id}") for run_id in run_ids]
-            if all(run["state"] in ("success", "failed") for run in runs):
-                return runs
+            with self.database.connect() as connection:
+                runs = connection.execute(query, {"dag_id": DAG_ID, "run_ids": run_ids}).all()
+            if len(runs) == len(run_ids) and all(run.state in ENDED for run in runs):
+                return [run._asdict() for run in runs]
             if time.monotonic() > deadline:
                 raise TimeoutError(f"runs still going: {run_ids}")
             time.sleep(1)
+
+    def phases(self, run_ids: list[str]) -> str:
+        """Where a case's wall time went: each task's span over the case's runs, in
+        seconds from the first run's queued time (from the metadata database too)."""
+        from sqlalchemy import DateTime, bindparam, text
+
+        query = text(
+            "SELECT task_id, min(start_date) AS started, max(end_date) AS ended "
+            "FROM task_instance WHERE dag_id = :dag_id AND run_id IN :run_ids "
+            "GROUP BY task_id"
+        ).bindparams(bindparam("run_ids", expanding=True))
+        query = query.columns(started=DateTime(), ended=DateTime())
+        with self.database.connect() as connection:
+            spans = connection.execute(query, {"dag_id": DAG_ID, "run_ids": run_ids}).all()
+            queued = connection.execute(
+                text(
+                    "SELECT min(queued_at) FROM dag_run WHERE dag_id = :dag_id "
+                    "AND run_id IN :run_ids"
+                )
+                .bindparams(bindparam("run_ids", expanding=True))
+                .columns(queued_at=DateTime()),
+                {"dag_id": DAG_ID, "run_ids": run_ids},
+            ).scalar_one()
+        order = {"scan": 0, "enrich": 1, "load": 2}
+        return ", ".join(
+            f"{span.task_id} {(span.started - queued).total_seconds():.1f}"
+            f"-{(span.ended - queued).total_seconds():.1f}"
+            for span in sorted(spans, key=lambda span: order.get(span.task_id, 9))
+        )
 
     def rows(self, prefix: str, ds: str, table: str) -> int:
         key = f"{prefix}ds={ds}/{table}_sentiment.csv"
@@ -187,7 +233,7 @@ class Bench:
         runs = self.wait(start(dates, conf))
         after = tree_cpu_seconds(roots)
         cpu = {name: after[name] - before[name] for name in roots}
-        failed = [run["dag_run_id"] for run in runs if run["state"] != "success"]
+        failed = [run["run_id"] for run in runs if run["state"] != "success"]
         if failed:
             raise RuntimeError(f"runs failed: {failed}")
         wall = max(map(_end, runs)) - min(map(_queued, runs))
@@ -195,7 +241,8 @@ class Bench:
         rows = sum(
             self.rows(conf["prefix"], day.isoformat(), conf["companies_table"]) for day in dates
         )
-        return Measured(wall, cpu, requests_, in_flight, comprehend, rows)
+        phases = self.phases([run["run_id"] for run in runs])
+        return Measured(wall, cpu, requests_, in_flight, comprehend, rows, phases)
 
     def scheduled_run_ids(self) -> list[str]:
         deadline = time.monotonic() + 120
@@ -242,11 +289,11 @@ class Bench:
 
 
 def _queued(run: dict) -> float:
-    return datetime.fromisoformat(run["queued_at"]).timestamp()
+    return run["queued_at"].timestamp()
 
 
 def _end(run: dict) -> float:
-    return datetime.fromisoformat(run["end_date"]).timestamp()
+    return run["end_date"].timestamp()
 
 
 def main() -> None:
@@ -299,6 +346,7 @@ def main() -> None:
             )
             shares = ", ".join(f"{name} {seconds:.1f}" for name, seconds in measured.cpu.items())
             print(f"{'':<24} CPU s by component: {shares}", flush=True)
+            print(f"{'':<24} task spans, s: {measured.phases}", flush=True)
 
         for offset, n in enumerate(sizes):
             first_date = FIRST_DATE + timedelta(days=20 * offset)  # dates of its own
