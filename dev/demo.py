@@ -117,7 +117,7 @@ def main() -> None:
 
         sentiment, images = SentimentSettings(), ImageLabelsSettings()
         s3 = aws.s3_client()
-        key = result_key(sentiment.prefix, ds, sentiment.companies_table)
+        key = result_key(sentiment.prefix, ds, sentiment.companies_table, sentiment.output_format)
         print()
         print(_summary(storage.get_text(s3, sentiment.bucket, key)))
         print(f"\nResult: s3://{sentiment.bucket}/{key}\n")

@@ -27,6 +27,11 @@ def put_json(s3, bucket: str, key: str, document: dict) -> str:
     return put_text(s3, bucket, key, text, "application/json")
 
 
+def delete(s3, bucket: str, key: str) -> None:
+    """Remove ``s3://bucket/key``; nothing happens when there is no such object."""
+    s3.delete_object(Bucket=bucket, Key=key)
+
+
 def get_text(s3, bucket: str, key: str) -> str:
     """The UTF-8 text of ``s3://bucket/key``."""
     return s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")

@@ -81,6 +81,8 @@ def test_wheel_holds_the_package_and_its_config_and_no_dev_tooling(wheel: Path):
     assert "enrichment/image_labels/crawling.py" in names
     assert "enrichment/config/companies.yaml" in names
     assert "enrichment/config/sites.yaml" in names
+    assert "enrichment/company_sentiment/athena/sentiment_csv.sql" in names
+    assert "enrichment/company_sentiment/athena/sentiment_parquet.sql" in names
     top_level = {name.split("/")[0] for name in names}
     assert {name for name in top_level if not name.endswith(".dist-info")} == {"enrichment"}
     assert not [name for name in names if Path(name).name in ("sites.local.yaml", "demo.py")]

@@ -10,7 +10,15 @@ from types import SimpleNamespace
 import pytest
 
 from enrichment.company_sentiment.companies import Company
-from enrichment.company_sentiment.result_file import TooManyErrors, Written, result_key, to_csv
+from enrichment.company_sentiment.result_file import (
+    FORMATS,
+    TooManyErrors,
+    Written,
+    arrow_schema,
+    result_key,
+    to_csv,
+    to_parquet,
+)
 from enrichment.company_sentiment.rows import COLUMNS, complete_rows, error_row
 from enrichment.run_date import partition_date
 
@@ -22,6 +30,15 @@ NETFLIX = Company(name="Netflix", wikipedia_title="Netflix")
 def test_key_layout_is_one_object_per_date_and_table():
     assert result_key("sentiment/", DS, "fang") == "sentiment/ds=2026-11-20/fang_sentiment.csv"
     assert result_key("/sentiment", DS, "fang") == "sentiment/ds=2026-11-20/fang_sentiment.csv"
+    assert (
+        result_key("sentiment/", DS, "fang", "parquet")
+        == "sentiment/ds=2026-11-20/fang_sentiment.parquet"
+    )
+
+
+def test_the_date_is_the_partition_key_not_a_column():
+    assert "ds" not in COLUMNS
+    assert "/ds=2026-11-20/" in result_key("sentiment/", DS, "fang")
 
 
 def test_partition_date_falls_back_to_run_after_for_runs_without_logical_date():
@@ -35,15 +52,15 @@ def test_partition_date_falls_back_to_run_after_for_runs_without_logical_date():
 
 
 def test_every_company_gets_a_row_even_when_its_task_returned_nothing():
-    ok = error_row(NETFLIX, DS, "placeholder") | {"status": "ok", "error": ""}
-    rows = complete_rows([NETFLIX, AMAZON], [ok, None], DS)
+    ok = error_row(NETFLIX, "placeholder") | {"status": "ok", "error": ""}
+    rows = complete_rows([NETFLIX, AMAZON], [ok, None])
     assert [(r["name"], r["status"]) for r in rows] == [("Amazon", "error"), ("Netflix", "ok")]
     assert rows[0]["error"] == "task returned no result (timed out or killed)"
-    assert rows[0]["ds"] == DS
+    assert set(rows[0]) == set(COLUMNS)
 
 
-def test_csv_has_the_contract_columns_and_integer_counts():
-    ok = error_row(NETFLIX, DS, "") | {
+def ok_row():
+    return error_row(NETFLIX, "") | {
         "status": "ok",
         "sentiment": "POSITIVE",
         "positive": 0.75,
@@ -52,14 +69,49 @@ def test_csv_has_the_contract_columns_and_integer_counts():
         "mixed": 0.0,
         "characters_sent": 83,
         "billed_units": 3,
+        "sentiment_source": "comprehend",
     }
-    text = to_csv([error_row(AMAZON, DS, "boom"), ok], COLUMNS)
+
+
+def test_csv_has_the_contract_columns_integer_counts_and_empty_missing_values():
+    text = to_csv([error_row(AMAZON, "boom"), ok_row()], COLUMNS).decode("utf-8")
     header, *lines = list(csv.reader(io.StringIO(text)))
     assert header == list(COLUMNS)
-    assert lines[0][header.index("status")] == "error"
-    assert lines[0][header.index("characters_sent")] == ""
-    assert lines[1][header.index("characters_sent")] == "83"
-    assert lines[1][header.index("billed_units")] == "3"
+    error, ok = (dict(zip(header, line, strict=True)) for line in lines)
+    assert error["status"] == "error"
+    assert error["characters_sent"] == error["positive"] == error["sentiment"] == ""
+    assert ok["characters_sent"] == "83"
+    assert ok["billed_units"] == "3"
+    assert ok["positive"] == "0.75"
+    assert "nan" not in text.lower()
+
+
+def read_parquet(data: bytes):
+    import pyarrow.parquet as pq
+
+    return pq.read_table(io.BytesIO(data))
+
+
+def test_parquet_columns_have_the_same_types_whatever_the_rows_hold():
+    """A date whose every row failed has no score at all; its file still says double."""
+    mixed = read_parquet(to_parquet([error_row(AMAZON, "boom"), ok_row()], COLUMNS))
+    all_failed = read_parquet(to_parquet([error_row(AMAZON, "boom")], COLUMNS))
+    empty = read_parquet(to_parquet([], COLUMNS))
+    assert mixed.schema.names == list(COLUMNS)
+    for table in (mixed, all_failed, empty):
+        assert table.schema.remove_metadata() == arrow_schema(COLUMNS)
+    assert str(arrow_schema(COLUMNS).field("positive").type) == "double"
+    assert str(arrow_schema(COLUMNS).field("billed_units").type) == "int64"
+    assert mixed.to_pylist()[1]["positive"] == 0.75
+    assert mixed.to_pylist()[0]["positive"] is None
+    assert mixed.to_pylist()[0]["error"] == "boom"
+
+
+def test_each_format_has_its_own_extension_and_content_type():
+    assert {name: (f.extension, f.content_type) for name, f in FORMATS.items()} == {
+        "csv": ("csv", "text/csv; charset=utf-8"),
+        "parquet": ("parquet", "application/vnd.apache.parquet"),
+    }
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,18 @@ def query(*pages, **extra):
         pytest.param(
             query(
                 {
+                    "pageid": 1,
+                    "ns": 0,
+                    "title": "Acme",
+                    "extract": "Acme is a firm.\nIt makes\tanvils.\n\nIt was founded in 1900.",
+                }
+            ),
+            Summary("ok", "Acme", "Acme is a firm. It makes anvils. It was founded in 1900."),
+            id="paragraphs-become-one-line",
+        ),
+        pytest.param(
+            query(
+                {
                     "pageid": 5533631,
                     "ns": 0,
                     "title": "Tesla, Inc.",

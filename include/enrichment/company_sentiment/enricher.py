@@ -146,7 +146,7 @@ class Enrichment:
             linger=linger,
         )
 
-    async def row(self, company: Company, settings: SentimentSettings, ds: str) -> Row:
+    async def row(self, company: Company, settings: SentimentSettings) -> Row:
         """The row of one company; raises what is worth a retry."""
         summary = await self.intros.ask(settings.sentences, company["wikipedia_title"])
         scored = None
@@ -155,10 +155,10 @@ class Enrichment:
                 settings.language, settings.sentiment_cache_table, settings.reuse_sentiment
             )
             scored = await self.scores.ask(group, summary.snippet)
-        return company_row(company, ds, summary, scored)
+        return company_row(company, summary, scored)
 
     async def row_or_error(
-        self, company: Company, settings: SentimentSettings, ds: str, *, final_attempt: bool
+        self, company: Company, settings: SentimentSettings, *, final_attempt: bool
     ) -> Row:
         """:meth:`row`, re-raising a failure for a retry unless this is the last attempt.
 
@@ -167,9 +167,9 @@ class Enrichment:
         failed.
         """
         try:
-            return await self.row(company, settings, ds)
+            return await self.row(company, settings)
         except Exception as exc:
             if not final_attempt:
                 raise
             log.exception("Giving up on %r after the last attempt", company["name"])
-            return error_row(company, ds, f"{type(exc).__name__}: {exc}")
+            return error_row(company, f"{type(exc).__name__}: {exc}")

@@ -26,7 +26,6 @@ from airflow.triggers.base import StartTriggerArgs
 from enrichment.company_sentiment import tasks
 from enrichment.company_sentiment.companies import Company
 from enrichment.company_sentiment.settings import SentimentSettings
-from enrichment.run_date import partition_date
 
 if TYPE_CHECKING:
     from airflow.sdk import Context, XComArg
@@ -70,7 +69,6 @@ class EnrichCompanyOperator(BaseOperator):
         return tasks.enrich(
             self.company,
             SentimentSettings.from_params(context["params"]),
-            partition_date(context["dag_run"]),
             final_attempt=ti.try_number > ti.max_tries,
         )
 

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from enrichment.company_sentiment.wikipedia import Summary
 
 # Column order and pandas dtypes of the result file; nullable types keep the score and
-# count columns numeric (not "3.0") in rows that have no sentiment.
+# count columns numeric (not "3.0", not "nan") in rows that have no sentiment. The date
+# is not a column: it is the file's Hive partition key (``ds=YYYY-MM-DD`` in its key),
+# where lake readers take it from, and a column of that name would collide with it.
 COLUMNS = {
     "name": "string",
     "wikipedia_title": "string",
@@ -32,36 +34,31 @@ COLUMNS = {
     "sentiment_source": "string",
     "status": "string",
     "error": "string",
-    "ds": "string",
 }
 
 Row = dict[str, Any]
 
 
-def _row(company: Company, ds: str, status: str, **values: Any) -> Row:
+def _row(company: Company, status: str, **values: Any) -> Row:
     return dict.fromkeys(COLUMNS) | {
         "name": company["name"],
         "wikipedia_title": company["wikipedia_title"],
         "wikipedia_snippet": "",
         "status": status,
         "error": "",
-        "ds": ds,
         **values,
     }
 
 
-def company_row(company: Company, ds: str, summary: Summary, scored: Scored | None) -> Row:
+def company_row(company: Company, summary: Summary, scored: Scored | None) -> Row:
     """The row of a company from its Wikipedia answer and, for an ``ok`` one, its sentiment."""
     if summary.status != "ok":
-        return _row(
-            company, ds, summary.status, wikipedia_title=summary.title, error=summary.reason
-        )
+        return _row(company, summary.status, wikipedia_title=summary.title, error=summary.reason)
     if scored is None:
         raise ValueError(f"{company['name']!r} has an intro but no sentiment")
     sentiment = scored.sentiment
     return _row(
         company,
-        ds,
         "ok",
         wikipedia_title=summary.title,
         wikipedia_snippet=summary.snippet,
@@ -77,11 +74,11 @@ def company_row(company: Company, ds: str, summary: Summary, scored: Scored | No
     )
 
 
-def error_row(company: Company, ds: str, message: str) -> Row:
-    return _row(company, ds, "error", error=message)
+def error_row(company: Company, message: str) -> Row:
+    return _row(company, "error", error=message)
 
 
-def complete_rows(companies: Iterable[Company], rows: Iterable[Row | None], ds: str) -> list[Row]:
+def complete_rows(companies: Iterable[Company], rows: Iterable[Row | None]) -> list[Row]:
     """One row per company, in name order, whatever the mapped tasks managed to return.
 
     A mapped task killed by its timeout or by a lost worker returns nothing; its company
@@ -92,6 +89,6 @@ def complete_rows(companies: Iterable[Company], rows: Iterable[Row | None], ds: 
     for company in sorted(companies, key=lambda c: c["name"]):
         row = by_name.get(company["name"])
         if row is None:
-            row = error_row(company, ds, "task returned no result (timed out or killed)")
+            row = error_row(company, "task returned no result (timed out or killed)")
         complete.append(row)
     return complete

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from enrichment.company_sentiment.comprehend import LANGUAGES
+from enrichment.company_sentiment.result_file import FORMATS
 from enrichment.settings import Settings, setting
 
 
@@ -25,8 +26,13 @@ class SentimentSettings(Settings):
     )
     prefix: str = setting(
         "sentiment/",
-        "Key prefix; the file is `<prefix>ds=YYYY-MM-DD/<table>_sentiment.csv`.",
+        "Key prefix; the file is `<prefix>ds=YYYY-MM-DD/<table>_sentiment.<format>`.",
         minLength=1,
+    )
+    output_format: str = setting(
+        "csv",
+        "Result file format: `csv` (the book's) or `parquet` (typed columns, for lake tools).",
+        enum=list(FORMATS),
     )
     sentences: int = setting(
         1, "Sentences of the Wikipedia intro to analyse.", minimum=1, maximum=10

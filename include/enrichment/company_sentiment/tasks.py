@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from enrichment import aws, storage
 from enrichment.company_sentiment.companies import Company, companies_to_enrich
 from enrichment.company_sentiment.enricher import Enricher, Enrichment
-from enrichment.company_sentiment.result_file import CONTENT_TYPE, Written, result_key, to_csv
+from enrichment.company_sentiment.result_file import FORMATS, Written, result_key
 from enrichment.company_sentiment.rows import COLUMNS, Row, complete_rows
 from enrichment.company_sentiment.settings import SentimentSettings
 
@@ -26,7 +26,7 @@ def scan(settings: SentimentSettings) -> list[Company]:
     return companies_to_enrich(table, max_companies=settings.max_companies)
 
 
-def enrich(company: Company, settings: SentimentSettings, ds: str, *, final_attempt: bool) -> Row:
+def enrich(company: Company, settings: SentimentSettings, *, final_attempt: bool) -> Row:
     """One company's row on a worker (``EnrichCompanyOperator.execute``): the triggerer
     path's code, with a process of its own for one company."""
 
@@ -35,7 +35,7 @@ def enrich(company: Company, settings: SentimentSettings, ds: str, *, final_atte
         try:
             # Nothing else to wait for: each call goes out as soon as it is asked.
             enrichment = Enrichment(enricher, linger=0)
-            return await enrichment.row_or_error(company, settings, ds, final_attempt=final_attempt)
+            return await enrichment.row_or_error(company, settings, final_attempt=final_attempt)
         finally:
             enricher.close()
 
@@ -45,12 +45,20 @@ def enrich(company: Company, settings: SentimentSettings, ds: str, *, final_atte
 def load(
     companies: Iterable[Company], rows: Iterable[Row | None], settings: SentimentSettings, ds: str
 ) -> Written:
-    """Write the date's file whole: one row per company, failures included."""
-    complete = complete_rows(companies, rows, ds)
-    key = result_key(settings.prefix, ds, settings.companies_table)
-    uri = storage.put_text(
-        aws.s3_client(), settings.bucket, key, to_csv(complete, COLUMNS), CONTENT_TYPE
+    """Write the date's file whole, in the run's format: one row per company, failures
+    included. The date's file in the other format is removed, so that a partition never
+    holds both (a lake table reads every object under its partitions)."""
+    complete = complete_rows(companies, rows)
+    s3 = aws.s3_client()
+    file_format = FORMATS[settings.output_format]
+    key = result_key(settings.prefix, ds, settings.companies_table, settings.output_format)
+    uri = storage.put_bytes(
+        s3, settings.bucket, key, file_format.encode(complete, COLUMNS), file_format.content_type
     )
+    for other in FORMATS.keys() - {settings.output_format}:
+        storage.delete(
+            s3, settings.bucket, result_key(settings.prefix, ds, settings.companies_table, other)
+        )
     errors = sum(row["status"] == "error" for row in complete)
     log.info("Wrote %d rows (%d errors) to %s", len(complete), errors, uri)
     return Written(uri=uri, rows=len(complete), errors=errors)

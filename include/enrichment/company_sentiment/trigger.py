@@ -34,7 +34,6 @@ from airflow.triggers.base import BaseTrigger, TaskFailedEvent, TaskSuccessEvent
 from enrichment.company_sentiment.companies import Company
 from enrichment.company_sentiment.enricher import Enricher, Enrichment
 from enrichment.company_sentiment.settings import SentimentSettings
-from enrichment.run_date import partition_date
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +84,10 @@ class _TaskNames:
 
 @dataclass(frozen=True)
 class RunInputs:
-    """What every company task of one DAG run needs: the run's settings, its date and
-    the scan's company list (the task's map index says which company is its own)."""
+    """What every company task of one DAG run needs: the run's settings and the scan's
+    company list (the task's map index says which company is its own)."""
 
     settings: SentimentSettings
-    ds: str
     companies: list[Company]
 
 
@@ -103,11 +101,7 @@ async def read_run_inputs(ti, companies_task_id: str) -> RunInputs:
     )
     if companies is None:
         raise LookupError(f"{companies_task_id} of {ti.run_id} has no company list")
-    return RunInputs(
-        SentimentSettings.from_params(context["params"]),
-        partition_date(context["dag_run"]),
-        companies,
-    )
+    return RunInputs(SentimentSettings.from_params(context["params"]), companies)
 
 
 class _Process:
@@ -190,7 +184,7 @@ class EnrichCompanyTrigger(BaseTrigger):
             # What map_index_template renders on workers, shown while the company runs.
             shared.show_name(str(ti.id), company["name"])
             row = await shared.enrichment.row_or_error(
-                company, run.settings, run.ds, final_attempt=final_attempt
+                company, run.settings, final_attempt=final_attempt
             )
         except Exception:
             log.exception("enrich try %d failed; Airflow decides on a retry", ti.try_number)

@@ -109,7 +109,10 @@ def _page_summary(page: dict[str, Any], requested: str) -> Summary:
         return Summary("not_found", title, reason="no such page")
     if "disambiguation" in page.get("pageprops", {}):
         return Summary("ambiguous", title, reason="disambiguation page")
-    snippet = (page.get("extract") or "").strip()
+    # One line, whitespace runs collapsed: the intro's paragraphs are joined by line
+    # breaks, which CSV readers do not take inside a field (Athena's OpenCSVSerDe, pyarrow
+    # by default); Comprehend reads the same words either way.
+    snippet = " ".join((page.get("extract") or "").split())
     if not snippet:
         return Summary("not_found", title, reason="page has no intro text")
     return Summary("ok", title, snippet)
