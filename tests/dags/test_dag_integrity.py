@@ -113,6 +113,7 @@ def test_company_sentiment_params_match_the_design_contract(dagbag):
         "companies_table": "fang",
         "bucket": "fangsentiment",
         "prefix": "sentiment/",
+        "output_format": "csv",
         "sentences": 1,
         "language": "en",
         "max_companies": 1000,

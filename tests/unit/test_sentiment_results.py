@@ -105,6 +105,7 @@ def test_parquet_columns_have_the_same_types_whatever_the_rows_hold():
     assert mixed.to_pylist()[1]["positive"] == 0.75
     assert mixed.to_pylist()[0]["positive"] is None
     assert mixed.to_pylist()[0]["error"] == "boom"
+    assert mixed.to_pylist()[1]["error"] is None  # missing, as a CSV reader sees ""
 
 
 def test_each_format_has_its_own_extension_and_content_type():

@@ -24,9 +24,14 @@ ARROW_TYPES = {"string": "string", "Float64": "float64", "Int64": "int64"}
 
 
 def _frame(rows: Sequence[dict], columns: Mapping[str, str]):
+    """The rows as typed columns; an empty text is a missing value, as a CSV reader sees
+    it, so both formats read back the same (``error`` of an ``ok`` row is null)."""
     import pandas as pd
 
-    return pd.DataFrame(list(rows), columns=list(columns)).astype(dict(columns))
+    frame = pd.DataFrame(list(rows), columns=list(columns)).astype(dict(columns))
+    text = [name for name, dtype in columns.items() if dtype == "string"]
+    frame[text] = frame[text].replace("", pd.NA)
+    return frame
 
 
 def to_csv(rows: Sequence[dict], columns: Mapping[str, str]) -> bytes:
