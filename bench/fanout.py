@@ -33,7 +33,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for dev when run as a script
+sys.path.insert(0, str(ROOT))  # for dev and tests.support when run as a script
 
 WIKIPEDIA_LATENCY = 0.15
 AWS_LATENCY = 0.05
@@ -169,50 +169,45 @@ class Bench:
             if (running := process.running())
         }
 
+    def query(self, sql: str, run_ids: list[str], timestamps: tuple[str, ...]) -> list:
+        """Rows of ``sql`` over this DAG's runs ``run_ids``, read from the metadata
+        database; the ``timestamps`` columns come back as datetimes (SQLite stores text)."""
+        from sqlalchemy import DateTime, bindparam, text
+
+        query = text(sql).bindparams(bindparam("run_ids", expanding=True))
+        query = query.columns(**{column: DateTime() for column in timestamps})
+        with self.database.connect() as connection:
+            return connection.execute(query, {"dag_id": DAG_ID, "run_ids": run_ids}).all()
+
     def wait(self, run_ids: list[str]) -> list[dict]:
         """The runs once ended. Read from the metadata database, not the REST API: a run's
         REST answer loads every task instance of it, so polling that way would charge the
         API server a cost that grows with N and is not the pipeline's."""
-        from sqlalchemy import DateTime, bindparam, text
-
-        query = text(
-            "SELECT run_id, state, queued_at, end_date FROM dag_run "
-            "WHERE dag_id = :dag_id AND run_id IN :run_ids"
-        ).bindparams(bindparam("run_ids", expanding=True))
-        # Typed so that SQLite's text timestamps come back as datetimes too.
-        query = query.columns(queued_at=DateTime(), end_date=DateTime())
         deadline = time.monotonic() + RUN_TIMEOUT
         while True:
-            with self.database.connect() as connection:
-                runs = connection.execute(query, {"dag_id": DAG_ID, "run_ids": run_ids}).all()
+            runs = self.query(
+                "SELECT run_id, state, queued_at, end_date FROM dag_run "
+                "WHERE dag_id = :dag_id AND run_id IN :run_ids",
+                run_ids,
+                ("queued_at", "end_date"),
+            )
             if len(runs) == len(run_ids) and all(run.state in ENDED for run in runs):
                 return [run._asdict() for run in runs]
             if time.monotonic() > deadline:
                 raise TimeoutError(f"runs still going: {run_ids}")
             time.sleep(1)
 
-    def phases(self, run_ids: list[str]) -> str:
-        """Where a case's wall time went: each task's span over the case's runs, in
-        seconds from the first run's queued time (from the metadata database too)."""
-        from sqlalchemy import DateTime, bindparam, text
-
-        query = text(
+    def phases(self, runs: list[dict]) -> str:
+        """Where a case's wall time went: each task's span over the case's ended ``runs``,
+        in seconds from the first run's queued time."""
+        spans = self.query(
             "SELECT task_id, min(start_date) AS started, max(end_date) AS ended "
             "FROM task_instance WHERE dag_id = :dag_id AND run_id IN :run_ids "
-            "GROUP BY task_id"
-        ).bindparams(bindparam("run_ids", expanding=True))
-        query = query.columns(started=DateTime(), ended=DateTime())
-        with self.database.connect() as connection:
-            spans = connection.execute(query, {"dag_id": DAG_ID, "run_ids": run_ids}).all()
-            queued = connection.execute(
-                text(
-                    "SELECT min(queued_at) FROM dag_run WHERE dag_id = :dag_id "
-                    "AND run_id IN :run_ids"
-                )
-                .bindparams(bindparam("run_ids", expanding=True))
-                .columns(queued_at=DateTime()),
-                {"dag_id": DAG_ID, "run_ids": run_ids},
-            ).scalar_one()
+            "GROUP BY task_id",
+            [run["run_id"] for run in runs],
+            ("started", "ended"),
+        )
+        queued = min(run["queued_at"] for run in runs)
         order = {"scan": 0, "enrich": 1, "load": 2}
         return ", ".join(
             f"{span.task_id} {(span.started - queued).total_seconds():.1f}"
@@ -221,9 +216,12 @@ class Bench:
         )
 
     def rows(self, prefix: str, ds: str, table: str) -> int:
-        key = f"{prefix}ds={ds}/{table}_sentiment.csv"
-        body = self.s3.get_object(Bucket="fangsentiment", Key=key)["Body"].read().decode()
-        return len(list(csv.DictReader(io.StringIO(body))))
+        from enrichment import storage
+        from enrichment.company_sentiment.result_file import result_key
+        from enrichment.company_sentiment.settings import SentimentSettings
+
+        bucket, key = SentimentSettings.bucket, result_key(prefix, ds, table)
+        return len(list(csv.DictReader(io.StringIO(storage.get_text(self.s3, bucket, key)))))
 
     def measure(self, conf: dict, dates: list[date], start) -> Measured:
         """Runs of ``dates`` started by ``start(dates, conf)`` (run ids), measured."""
@@ -241,7 +239,7 @@ class Bench:
         rows = sum(
             self.rows(conf["prefix"], day.isoformat(), conf["companies_table"]) for day in dates
         )
-        phases = self.phases([run["run_id"] for run in runs])
+        phases = self.phases(runs)
         return Measured(wall, cpu, requests_, in_flight, comprehend, rows, phases)
 
     def scheduled_run_ids(self) -> list[str]:
@@ -303,12 +301,8 @@ def main() -> None:
     sizes = [int(size) for size in args.sizes.split(",")]
 
     from dev.airflow_local import LocalAirflow, MetadataDatabase, drop_database, postgres_host
-    from dev.stack import SERVICES, Stack, port_is_free
-
-    def free_port() -> int:
-        while not port_is_free(port := 20000 + secrets.randbelow(20000)):
-            pass
-        return port
+    from dev.stack import SERVICES, Stack
+    from tests.support.ports import free_port
 
     state = Path(tempfile.mkdtemp(prefix="enrichment-fanout-"))
     stack = Stack(state / "stack", ports={service.name: free_port() for service in SERVICES})

@@ -7,7 +7,7 @@ ask AWS Rekognition for the labels of the images not seen before (one mapped tas
 batch of images) and keep them in the DynamoDB table, then write a summary of the run
 to `s3://<bucket>/<report_prefix>ds=YYYY-MM-DD/summary.json`.
 
-- Sites come from `the package's `config/sites.yaml`` (`ENRICHMENT_SITES_FILE` picks another
+- Sites come from the package's `config/sites.yaml` (`ENRICHMENT_SITES_FILE` picks another
   file); the `sites` Param narrows the run to some of them.
 - An image already in the table is never sent to Rekognition again: only its
   `last_seen_ds` and URLs are updated. The summary counts the Rekognition calls.

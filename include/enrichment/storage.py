@@ -16,15 +16,10 @@ def put_bytes(s3, bucket: str, key: str, data: bytes, content_type: str) -> str:
     return f"s3://{bucket}/{key}"
 
 
-def put_text(s3, bucket: str, key: str, text: str, content_type: str = "text/plain") -> str:
-    """Write ``text`` as UTF-8 to ``s3://bucket/key``; returns the URI."""
-    return put_bytes(s3, bucket, key, text.encode("utf-8"), content_type)
-
-
 def put_json(s3, bucket: str, key: str, document: dict) -> str:
     """Write ``document`` as indented, key-sorted JSON; returns the URI."""
     text = json.dumps(document, indent=2, sort_keys=True)
-    return put_text(s3, bucket, key, text, "application/json")
+    return put_bytes(s3, bucket, key, text.encode("utf-8"), "application/json")
 
 
 def delete(s3, bucket: str, key: str) -> None:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from enrichment import aws
 from enrichment.company_sentiment import sentiment_cache
@@ -65,35 +65,23 @@ class Enricher:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._wikipedia: WikipediaClient | None = None
-        self._comprehend = None
-        self._tables: dict[str, object] = {}
+        self._clients: dict[str, Any] = {}
 
-    def _wikipedia_client(self) -> WikipediaClient:
-        with self._lock:  # threads of a coalescer may ask for the first time together
-            if self._wikipedia is None:
-                self._wikipedia = WikipediaClient()
-            return self._wikipedia
-
-    def _comprehend_client(self):
+    def _client(self, name: str, build: Callable[[], Any]) -> Any:
+        """The client called ``name``, built by ``build`` the first time it is asked for
+        (threads of a coalescer may ask for the first time together)."""
         with self._lock:
-            if self._comprehend is None:
-                self._comprehend = aws.comprehend_client()
-            return self._comprehend
-
-    def _table(self, name: str):
-        with self._lock:
-            if name not in self._tables:
-                self._tables[name] = aws.dynamodb_table(name)
-            return self._tables[name]
+            if name not in self._clients:
+                self._clients[name] = build()
+            return self._clients[name]
 
     def close(self) -> None:
-        if self._wikipedia is not None:
-            self._wikipedia.close()
+        if wikipedia := self._clients.get("wikipedia"):
+            wikipedia.close()
 
     def summaries(self, sentences: int, titles: Sequence[str]) -> list[Summary]:
         """The intro of each of ``titles`` (at most 20), in one request, in order."""
-        wikipedia = self._wikipedia_client()
+        wikipedia = self._client("wikipedia", WikipediaClient)
         answers = wikipedia.summaries(titles, sentences)
         return [answers[title] for title in titles]
 
@@ -103,14 +91,16 @@ class Enricher:
         """The sentiment of each of ``texts`` (at most 25), in order: cached answers where
         ``group.reuse`` allows, one BatchDetectSentiment call for the others."""
         keys = [sentiment_cache.cache_key(group.language, cut_text(text)) for text in texts]
-        table = self._table(group.cache_table)
+        table = self._client(
+            f"table {group.cache_table}", lambda: aws.dynamodb_table(group.cache_table)
+        )
         cached = sentiment_cache.lookup(table, keys) if group.reuse else {}
         asked = list(dict.fromkeys(key for key in keys if key not in cached))
         fresh: dict[str, Sentiment | DocumentError] = {}
         if asked:
-            comprehend = self._comprehend_client()
-            first_text = {key: text for key, text in zip(keys, texts, strict=True)}
-            answers = detect_sentiments(comprehend, [first_text[k] for k in asked], group.language)
+            comprehend = self._client("comprehend", aws.comprehend_client)
+            text_of = dict(zip(keys, texts, strict=True))  # a key's texts are all the same
+            answers = detect_sentiments(comprehend, [text_of[k] for k in asked], group.language)
             fresh = dict(zip(asked, answers, strict=True))
             sentiment_cache.store(
                 table, {k: a for k, a in fresh.items() if isinstance(a, Sentiment)}

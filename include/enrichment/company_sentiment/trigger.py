@@ -1,8 +1,8 @@
 """The triggerer side of ``enrich``: one trigger per company task, one process's worth of
 clients and coalescers for all of them.
 
-A trigger finds its company in the scan's output by its map index (the list, the run's
-settings and date are read once per DAG run per process, not once per company), asks the process's
+A trigger finds its company in the scan's output by its map index (the list and the
+run's settings are read once per DAG run per process, not once per company), asks the process's
 :class:`~enrichment.company_sentiment.enricher.Enrichment` for the row, stores the row
 as the task's XCom and ends the task itself: ``TaskSuccessEvent`` with the row pushed
 through the Task SDK's XCom first (an event's own ``xcoms`` would store it as a JSON
