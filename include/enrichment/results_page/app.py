@@ -116,6 +116,7 @@ class Resources:
         )
         self.clients = Clients()
         self.parsed_files = sentiment_history.ParsedFiles()
+        self.scanned_images = image_gallery.ScannedImages()
 
 
 def _resources(request: Request) -> Resources:
@@ -244,7 +245,10 @@ def images(
 ) -> HTMLResponse:
     settings = _settings(ImageLabelsSettings, IMAGE_NAMES, request)
     filters = image_gallery.GalleryFilters(label or None, site or None)
-    scanned = image_gallery.scan_images(_resources(request).clients.dynamodb, settings.labels_table)
+    shared = _resources(request)
+    scanned = image_gallery.cached_scan(
+        shared.clients.s3, shared.clients.dynamodb, settings, shared.scanned_images
+    )
     found = image_gallery.gallery(scanned, filters)
     return render(
         request,

@@ -1,8 +1,9 @@
 """The image_labels results: the labels table, its images in S3, a run's crawl summary.
 
-The table (:mod:`enrichment.image_labels.label_table`) is read with the low-level
-DynamoDB client, which one API server shares between its request threads (boto3
-resources may not be shared). Images are streamed from S3 by id only: the key is always
+The table (:mod:`enrichment.image_labels.label_table`) is read with the DynamoDB client
+of :func:`enrichment.aws.dynamodb_client` (the provider's resource client: items come as
+Python values), which one API server shares between its request threads (a boto3
+``Table`` resource may not be shared). Images are streamed from S3 by id only: the key is always
 ``<image_prefix><64 hex>.<png|jpg>`` (:func:`~enrichment.image_labels.tasks.image_key`),
 so no request can name another object.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -121,20 +124,13 @@ def image_from_item(item: dict[str, Any]) -> Image | None:
     )
 
 
-def _deserialise(item: dict[str, Any]) -> dict[str, Any]:
-    from boto3.dynamodb.types import TypeDeserializer
-
-    deserializer = TypeDeserializer()
-    return {name: deserializer.deserialize(value) for name, value in item.items()}
-
-
 def scan_images(dynamodb, table_name: str) -> list[Image]:
     """Every image of the table (all Scan pages), most recently seen first."""
     images = []
     paginator = dynamodb.get_paginator("scan")
     for page in paginator.paginate(TableName=table_name):
         for item in page.get("Items", []):
-            image = image_from_item(_deserialise(item))
+            image = image_from_item(item)
             if image is not None:
                 images.append(image)
     images.sort(key=lambda image: image.image_id)
@@ -142,14 +138,69 @@ def scan_images(dynamodb, table_name: str) -> list[Image]:
     return images
 
 
+class ScannedImages:
+    """Each table's scanned images, kept while its version (see :func:`table_version`)
+    is unchanged and for at most ``max_age`` seconds.
+
+    DynamoDB has no ETag; the summaries the image_labels runs write last are the next
+    best thing: a finished run adds or rewrites one, so a scan is reused until a run
+    finishes, and ``max_age`` bounds how long items written any other way stay unseen.
+    """
+
+    def __init__(self, max_age: float = 300.0) -> None:
+        self.max_age = max_age
+        self._scans: dict[str, tuple[object, float, list[Image]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, table_name: str, version: object) -> list[Image] | None:
+        with self._lock:
+            kept = self._scans.get(table_name)
+        if kept is None or kept[0] != version or time.monotonic() - kept[1] > self.max_age:
+            return None
+        return kept[2]
+
+    def put(self, table_name: str, version: object, images: list[Image]) -> None:
+        with self._lock:
+            self._scans[table_name] = (version, time.monotonic(), images)
+
+
+def table_version(s3, settings: ImageLabelsSettings) -> tuple[tuple[str, str], ...] | None:
+    """Key and ETag of every run summary under the report prefix (one ListObjectsV2
+    walk); None when there is no bucket to list."""
+    from botocore.exceptions import ClientError
+
+    prefix = f"{settings.report_prefix.strip('/')}/"
+    found = []
+    try:
+        for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=settings.bucket, Prefix=prefix
+        ):
+            found.extend((listed["Key"], listed["ETag"]) for listed in page.get("Contents", []))
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "NoSuchBucket":
+            return None
+        raise
+    return tuple(sorted(found))
+
+
+def cached_scan(s3, dynamodb, settings: ImageLabelsSettings, scans: ScannedImages) -> list[Image]:
+    """The table's images, scanned again only when a run finished since (or too long)."""
+    version = table_version(s3, settings)
+    images = scans.get(settings.labels_table, version)
+    if images is None:
+        images = scan_images(dynamodb, settings.labels_table)
+        scans.put(settings.labels_table, version, images)
+    return images
+
+
 def get_image(dynamodb, table_name: str, image_id: str) -> Image | None:
     if not IMAGE_ID.fullmatch(image_id):
         return None
     response = dynamodb.get_item(
-        TableName=table_name, Key={label_table.KEY: {"S": image_id}}, ConsistentRead=True
+        TableName=table_name, Key={label_table.KEY: image_id}, ConsistentRead=True
     )
     item = response.get("Item")
-    return image_from_item(_deserialise(item)) if item else None
+    return image_from_item(item) if item else None
 
 
 @dataclass(frozen=True)
