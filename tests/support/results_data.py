@@ -132,10 +132,10 @@ def seed_images(
             ids.append(prepared.image_id)
         return ids
 
+    shares = [range(first, count, workers) for first in range(workers)]
     with ThreadPoolExecutor(workers) as pool:
-        parts = pool.map(store, [range(w, count, workers) for w in range(workers)])
-        by_number = {n: i for w, ids in enumerate(parts) for n, i in zip(range(w, count, workers), ids, strict=True)}
-    return [by_number[n] for n in range(count)]
+        stored = dict(zip(shares, pool.map(store, shares), strict=True))
+    return [stored[shares[n % workers]][n // workers] for n in range(count)]
 
 
 def write_summary(s3, settings: ImageLabelsSettings, ds: str, skips: list[dict]) -> str:
