@@ -39,10 +39,9 @@ def _segments(points: Sequence[tuple[float, float] | None]) -> list[list[tuple[f
 
 
 def _path(points: Sequence[tuple[float, float] | None]) -> str:
-    parts = []
-    for run in _segments(points):
-        parts.append("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in run))
-    return " ".join(parts)
+    """SVG path data joining each run of two or more points (a lone point is a dot)."""
+    runs = [run for run in _segments(points) if len(run) > 1]
+    return " ".join("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in run) for run in runs)
 
 
 def _x(index: int, count: int, left: float, width: float) -> float:
