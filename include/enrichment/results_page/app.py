@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -54,11 +55,13 @@ class Clients:
 
     def __init__(self) -> None:
         self._built: dict[str, Any] = {}
+        self._lock = threading.Lock()
 
     def _get(self, name: str, build: Callable[[], Any]) -> Any:
-        if name not in self._built:
-            self._built[name] = build()
-        return self._built[name]
+        with self._lock:  # one connection lookup, even when the first requests overlap
+            if name not in self._built:
+                self._built[name] = build()
+            return self._built[name]
 
     @property
     def s3(self):

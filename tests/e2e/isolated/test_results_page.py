@@ -72,6 +72,15 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=ARTIFACTS / f"results_{name}.png")
 
 
+def images_loaded(page, url_part: str) -> None:
+    """Until every image of the results frame whose URL has ``url_part`` is loaded
+    (streamed from S3 through the plugin) and decoded."""
+    (frame,) = [f for f in page.frames if "/enrichment-results/" in f.url and url_part in f.url]
+    frame.wait_for_function(
+        "() => [...document.images].every(img => img.complete && img.naturalWidth > 0)"
+    )
+
+
 def test_browse_enrichment_results_after_runs(page, airflow, runs, company_names, figures):
     from playwright.sync_api import expect
 
@@ -111,12 +120,15 @@ def test_browse_enrichment_results_after_runs(page, airflow, runs, company_names
     cards = frame.locator(".card")
     expect(cards.first).to_be_visible()
     every = cards.count()
-    expect(cards.first.locator("img")).to_have_js_property("complete", True)
+    images_loaded(page, "/images")
     shoot(page, "gallery")
-    frame.get_by_label("Label").select_option(index=1)  # the most frequent label
-    label = frame.get_by_label("Label").input_value()
+    choose_label = frame.locator("select[name=label]")
+    choose_label.select_option(index=1)  # the label most images have
+    label = choose_label.input_value()
     frame.get_by_role("button", name="Filter").click()
-    expect(frame.get_by_label("Label")).to_have_value(label)
+    page.wait_for_url("**/plugin/enrichment-results**")
+    expect(choose_label).to_have_value(label)
+    images_loaded(page, f"label={label}")
     filtered = cards.count()
     assert 0 < filtered <= every
     for n in range(filtered):
@@ -126,9 +138,8 @@ def test_browse_enrichment_results_after_runs(page, airflow, runs, company_names
     # One image: the full image, streamed through the plugin, and all its labels.
     cards.first.locator("a").first.click()
     expect(frame.get_by_role("heading", name="Labels")).to_be_visible()
-    image = frame.locator("img").first
-    expect(image).to_have_js_property("complete", True)
-    assert image.evaluate("img => img.naturalWidth") > 0
+    images_loaded(page, "/images/")
+    assert frame.locator("img").first.evaluate("img => img.naturalWidth") > 0
     expect(frame.get_by_role("cell", name=label, exact=True)).to_be_visible()
     shoot(page, "image")
 
