@@ -75,7 +75,7 @@ def shoot(page, name: str) -> None:
 def images_loaded(page, url_part: str) -> None:
     """Until every image of the results frame whose URL has ``url_part`` is loaded
     (streamed from S3 through the plugin) and decoded."""
-    (frame,) = [f for f in page.frames if "/enrichment-results/" in f.url and url_part in f.url]
+    (frame,) = [f for f in page.main_frame.child_frames if url_part in f.url]
     frame.wait_for_function(
         "() => [...document.images].every(img => img.complete && img.naturalWidth > 0)"
     )
