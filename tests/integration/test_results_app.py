@@ -191,9 +191,11 @@ def test_company_page_has_every_date_and_a_wikipedia_link(client, sentiment):
         pytest.param({"prefix": "nothing-here/"}, "No result files for table", id="empty-prefix"),
         pytest.param({"bucket": "no-such-bucket-xyz"}, "the bucket does not exist", id="no-bucket"),
         pytest.param({"bucket": "x"}, "bucket: 'x' is too short", id="invalid-bucket"),
+        pytest.param({"dates": "many"}, "dates: Input should be a valid integer", id="bad-dates"),
+        pytest.param({"dates": "0"}, "dates must be between 1 and 90, not 0", id="no-dates"),
     ],
 )
-def test_no_data_is_a_readable_page(client, params, says):
+def test_no_data_is_a_readable_page(client, bootstrapped, params, says):
     response = client.get(f"{BASE}/", params=params)
 
     assert response.status_code in (200, 400)

@@ -24,6 +24,7 @@ from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessE
 from airflow.api_fastapi.common.db.common import SessionDep
 from airflow.api_fastapi.core_api.security import GetUserDep, get_user
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -148,6 +149,15 @@ def message(request: Request, title: str, text: str, status: int = 200, **contex
 
 def bad_request(request: Request, error: Exception) -> HTMLResponse:
     return message(request, "Cannot show this", str(error), 400)
+
+
+def invalid_parameter(request: Request, error: Exception) -> HTMLResponse:
+    """FastAPI's check of a query parameter (``dates=abc``), said on the page."""
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in problem['loc'][1:])}: {problem['msg']}"
+        for problem in error.errors()  # type: ignore[attr-defined]
+    )
+    return message(request, "Cannot show this", problems, 400)
 
 
 def aws_error(request: Request, error: Exception) -> HTMLResponse:
@@ -344,6 +354,7 @@ def create_app() -> FastAPI:
     app.state.results = Resources()
     app.include_router(router)
     app.add_exception_handler(BadRequest, bad_request)
+    app.add_exception_handler(RequestValidationError, invalid_parameter)
     app.add_exception_handler(ClientError, aws_error)
     app.add_exception_handler(BotoCoreError, aws_error)
     return app
