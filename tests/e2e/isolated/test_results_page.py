@@ -73,9 +73,10 @@ def shoot(page, name: str) -> None:
 
 
 def images_loaded(page, url_part: str) -> None:
-    """Until every image of the results frame whose URL has ``url_part`` is loaded
+    """Until the UI's frame shows a URL with ``url_part`` and every image in it is loaded
     (streamed from S3 through the plugin) and decoded."""
-    (frame,) = [f for f in page.main_frame.child_frames if url_part in f.url]
+    (frame,) = page.main_frame.child_frames
+    frame.wait_for_url(lambda url: url_part in url)
     frame.wait_for_function(
         "() => [...document.images].every(img => img.complete && img.naturalWidth > 0)"
     )
@@ -126,9 +127,8 @@ def test_browse_enrichment_results_after_runs(page, airflow, runs, company_names
     choose_label.select_option(index=1)  # the label most images have
     label = choose_label.input_value()
     frame.get_by_role("button", name="Filter").click()
-    page.wait_for_url("**/plugin/enrichment-results**")
-    expect(choose_label).to_have_value(label)
     images_loaded(page, f"label={label}")
+    expect(choose_label).to_have_value(label)
     filtered = cards.count()
     assert 0 < filtered <= every
     for n in range(filtered):
@@ -144,12 +144,21 @@ def test_browse_enrichment_results_after_runs(page, airflow, runs, company_names
     shoot(page, "image")
 
 
+def open_results_tab(page) -> None:
+    """Click the run page's *Results* tab (the plugin's ``dag_run`` view)."""
+    tab = page.get_by_role("tab", name="Results").or_(
+        page.get_by_role("link", name="Results", exact=True)
+    )
+    tab.first.click()
+    page.wait_for_url("**/plugin/enrichment-results-run**")
+
+
 def test_results_tab_of_each_run(page, airflow, runs, company_names):
     from playwright.sync_api import expect
 
     sentiment_run = runs["2026-11-21"]["dag_run_id"]
     page.goto(f"{airflow.url}/dags/{SENTIMENT_DAG}/runs/{sentiment_run}")
-    page.get_by_role("tab", name="Results").click()
+    open_results_tab(page)
     frame = page.frame_locator("iframe").first
     expect(frame.get_by_role("heading", name=f"{SENTIMENT_DAG} for 2026-11-21")).to_be_visible()
     expect(frame.get_by_text("ds=2026-11-21/fang_sentiment.csv")).to_be_visible()
@@ -158,7 +167,7 @@ def test_results_tab_of_each_run(page, airflow, runs, company_names):
 
     image_run = runs[IMAGE_DAG]["dag_run_id"]
     page.goto(f"{airflow.url}/dags/{IMAGE_DAG}/runs/{image_run}")
-    page.get_by_role("tab", name="Results").click()
+    open_results_tab(page)
     frame = page.frame_locator("iframe").first
     expect(frame.get_by_role("heading", name=f"{IMAGE_DAG} for {IMAGES_DS}")).to_be_visible()
     expect(frame.get_by_text("refused: link-local address 169.254.169.254").first).to_be_visible()
