@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -44,6 +45,7 @@ SENTIMENT_NAMES = ("bucket", "prefix", "companies_table")
 IMAGE_NAMES = ("bucket", "labels_table", "image_prefix", "report_prefix")
 MAX_DATES = 90
 PER_PAGE = 60
+OVERVIEWS_KEPT = 8
 
 
 class BadRequest(ValueError):
@@ -107,7 +109,8 @@ def _aws_message(error: Exception) -> str:
 
 
 class Resources:
-    """What the routes share, on ``app.state.results``: templates, clients, parsed files."""
+    """What the routes share, on ``app.state.results``: templates, clients, parsed files,
+    scanned tables and computed overviews."""
 
     def __init__(self) -> None:
         self.templates = Environment(
@@ -121,6 +124,37 @@ class Resources:
         self.clients = Clients()
         self.parsed_files = sentiment_history.ParsedFiles()
         self.scanned_images = image_gallery.ScannedImages()
+        # The overview's lines, sparklines and bars by the files they came from.
+        self.overviews: OrderedDict[tuple, tuple] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def overview(self, history: sentiment_history.History) -> tuple:
+        """Lines, sparklines by name and the bars of ``history``, computed once per set
+        of files (their ETags) read."""
+        key = (
+            tuple((ds, file.key, file.etag) for ds, file in history.files.items()),
+            tuple(history.readable_dates),
+        )
+        with self.lock:
+            if key in self.overviews:
+                self.overviews.move_to_end(key)
+                return self.overviews[key]
+        lines = sentiment_history.company_lines(history)
+        sparks = {
+            line.name: charts.sparkline(
+                {
+                    score: [getattr(row, score) if row else None for _, row in line.series]
+                    for score in ("positive", "negative")
+                }
+            )
+            for line in lines
+        }
+        bars = charts.label_bars(sentiment_history.sentiment_counts(history))
+        with self.lock:
+            self.overviews[key] = (lines, sparks, bars)
+            while len(self.overviews) > OVERVIEWS_KEPT:
+                self.overviews.popitem(last=False)
+        return lines, sparks, bars
 
 
 def _resources(request: Request) -> Resources:
@@ -186,17 +220,8 @@ def overview(
     history = sentiment_history.load_history(
         shared.clients.s3, settings, _dates(dates), shared.parsed_files
     )
-    lines = sentiment_history.company_lines(history)
+    lines, sparks, bars = shared.overview(history)
     shown = [line for line in lines if filters.keep(line)]
-    sparks = {
-        line.name: charts.sparkline(
-            {
-                score: [getattr(row, score) if row else None for _, row in line.series]
-                for score in ("positive", "negative")
-            }
-        )
-        for line in shown
-    }
     return render(
         request,
         "overview.html",
@@ -206,7 +231,7 @@ def overview(
         total=len(lines),
         changed_count=sum(line.changed for line in lines),
         sparks=sparks,
-        bars=charts.label_bars(sentiment_history.sentiment_counts(history)),
+        bars=bars,
         filters=filters,
         dates=dates,
         statuses=STATUSES,
