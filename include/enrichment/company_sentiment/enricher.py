@@ -141,7 +141,7 @@ class Enrichment:
 
     def __init__(self, enricher: Enricher, *, linger: float) -> None:
         self.enricher = enricher
-        # The deployment-wide limit is the request slots; no more threads than slots.
+        # More calls of one process at once would only wait for the deployment's slots.
         self.intros: Coalescer[SummaryGroup, str, Summary] = Coalescer(
             enricher.summaries, max_batch=MAX_TITLES, max_in_flight=MAX_IN_FLIGHT, linger=linger
         )

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from enrichment import request_slots
-from enrichment.request_slots import RequestSlots
 
 if TYPE_CHECKING:
     import requests
@@ -176,9 +175,9 @@ def retry_after_seconds(response: requests.Response) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
-def request_slots_in(table, count: int) -> RequestSlots:
+def request_slots_in(table, count: int) -> request_slots.RequestSlots:
     """The deployment's ``count`` Wikipedia request slots in DynamoDB ``table``."""
-    return RequestSlots(table, SLOT_PREFIX, count, lease=LEASE_SECONDS)
+    return request_slots.RequestSlots(table, SLOT_PREFIX, count, lease=LEASE_SECONDS)
 
 
 class WikipediaClient:
@@ -212,7 +211,7 @@ class WikipediaClient:
         self.close()
 
     def summaries(
-        self, titles: Sequence[str], sentences: int, slots: RequestSlots
+        self, titles: Sequence[str], sentences: int, slots: request_slots.RequestSlots
     ) -> dict[str, Summary]:
         """The first ``sentences`` sentences of the intro of each of ``titles`` (at most
         :data:`MAX_TITLES`), in one request sent holding one of ``slots``."""
