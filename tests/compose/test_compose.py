@@ -53,12 +53,12 @@ def dockerfile_stages() -> dict[str, list[str]]:
     return stages
 
 
-@pytest.fixture(scope="module")
-def interpolated() -> dict:
-    """The file as Compose v2 itself reads it, variables unset (``config``; no engine)."""
+def compose_config(env_file: str = "/dev/null") -> dict:
+    """The file as Compose v2 itself reads it (``config``; no engine needed), with the
+    variables of ``env_file`` and none of ours."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "ENRICHMENT"))}
     done = subprocess.run(
-        [compose_binary(), "--env-file", "/dev/null", "config", "--format", "json"],
+        [compose_binary(), "--env-file", env_file, "config", "--format", "json"],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -66,6 +66,11 @@ def interpolated() -> dict:
         check=True,
     )
     return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def interpolated() -> dict:
+    return compose_config()
 
 
 @pytest.fixture(scope="module")
@@ -219,6 +224,26 @@ def test_connections_are_the_stacks_with_service_names_for_hosts(interpolated):
             assert json.loads(in_compose[name]) == json.loads(value), name
         else:
             assert in_compose[name] == value, name
+
+
+def test_real_aws_is_one_env_file_away(tmp_path):
+    """README's .env for real AWS and Wikipedia replaces the stand-ins' connections and
+    the development sites file in every Airflow service."""
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    env_file = re.search(
+        r"^(AIRFLOW_CONN_AWS_DEFAULT=.*?^ENRICHMENT_SITES_FILE=\n)", readme, re.M | re.S
+    )
+    assert env_file
+    (tmp_path / ".env").write_text(env_file[1])
+    services = compose_config(str(tmp_path / ".env"))["services"]
+    for name in (*AIRFLOW_SERVICES.values(), "airflow-init"):
+        environment = services[name]["environment"]
+        aws = json.loads(environment["AIRFLOW_CONN_AWS_DEFAULT"])
+        assert "endpoint_url" not in aws["extra"], name
+        assert "login" not in aws, name
+        wikipedia = json.loads(environment["AIRFLOW_CONN_WIKIPEDIA_DEFAULT"])
+        assert wikipedia["host"] == "https://en.wikipedia.org", name
+        assert environment["ENRICHMENT_SITES_FILE"] == "", name
 
 
 def test_image_is_the_locked_airflow_built_from_the_lock():
