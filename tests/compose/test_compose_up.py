@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import time
 from collections import Counter
@@ -223,7 +224,6 @@ def test_workers_scale_to_two_healthy_celery_workers(compose: Compose):
     assert compose.wait_healthy()["airflow-worker"] == 2
     # Both answer on the broker, each under its own container's hostname.
     pong = compose("exec", "airflow-worker", "celery", "--app", CELERY_APP, "inspect", "ping")
-    answered = {
-        line.split(":")[0].lstrip("-> ").strip() for line in pong.splitlines() if "pong" in line
-    }
-    assert len(answered) == 2, pong
+    # "->  celery@<hostname>: OK" per worker that answered.
+    answered = re.findall(r"^->\s+(celery@\S+): OK$", pong, re.M)
+    assert len(set(answered)) == 2, pong
