@@ -1,7 +1,8 @@
 """docker-compose.yaml, run: ``docker compose up --build -d`` on a Docker engine started
 here, every health check green, both DAGs run to success through the published REST API
 with their outputs in the AWS stand-in, no import errors, the Celery workers scaled to two,
-then everything torn down (``down --volumes``, the engine stopped), also on failure.
+Flower's profile showing both, then everything torn down (``down --volumes``, the engine
+stopped), also on failure.
 
 No registry is reachable, so the public images the files name are local stand-ins built
 first under the same names (``tests/compose/base_images/``); the compose file and the
@@ -24,6 +25,7 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
+import requests
 
 from dev import PROJECT_ROOT
 from dev.airflow_local import PASSWORD, USERNAME, ApiClient
@@ -37,9 +39,10 @@ PROJECT = "enrichment-compose-test"
 BUCKET = "fangsentiment"
 COMPANIES_TABLE = "fang"
 LABELS_TABLE = "image_labels"
-# A cold start builds the base stand-ins and both project images on two shared cores.
+# From `up` returning: Airflow's components start slowly on two busy shared cores.
 HEALTHY_TIMEOUT = 900.0
-DAG_PARSED_TIMEOUT = 180.0
+# For a DAG to be parsed, or a worker to show in Flower.
+APPEAR_TIMEOUT = 180.0
 # The compose file's own variables: the test's values, never the caller's (nor what other
 # tests of the session put in the environment, such as their AIRFLOW_CONN_*).
 OWN_VARIABLES = ("AIRFLOW", "ENRICHMENT", "AWS_STANDIN_PORT", "FLOWER_PORT")
@@ -131,7 +134,7 @@ def compose(engine: DockerEngine, ports: dict[str, int], figures) -> Iterator[Co
     """The compose project up and healthy; down, with its volumes, afterwards."""
     started = time.monotonic()
     try:
-        build_all(engine.host, log=lambda line: None)
+        build_all(engine.host)
     except RuntimeError as failed:
         pytest.fail(f"building the stand-in base images: {failed}")
     figures["base_images_s"] = round(time.monotonic() - started, 1)
@@ -163,13 +166,13 @@ def aws_endpoint(compose: Compose, ports: dict[str, int]) -> str:
 
 def parsed(api: ApiClient, dag_id: str) -> None:
     """Waits for the DAG processor to have parsed ``dag_id``."""
-    deadline = time.monotonic() + DAG_PARSED_TIMEOUT
+    deadline = time.monotonic() + APPEAR_TIMEOUT
     while True:
         try:
             api.get(f"dags/{dag_id}")
             return
         except RuntimeError:
-            assert time.monotonic() < deadline, f"{dag_id} not parsed after {DAG_PARSED_TIMEOUT} s"
+            assert time.monotonic() < deadline, f"{dag_id} not parsed after {APPEAR_TIMEOUT} s"
             time.sleep(2)
 
 
@@ -218,12 +221,39 @@ def test_no_dag_or_plugin_import_errors(api):
     assert api.get("plugins/importErrors")["import_errors"] == []
 
 
-def test_workers_scale_to_two_healthy_celery_workers(compose: Compose):
+def celery_workers(compose: Compose) -> set[str]:
+    """The Celery names of the worker containers: their hostnames, the container ids."""
+    return {f"celery@{c['ID']}" for c in compose.containers() if c["Service"] == "airflow-worker"}
+
+
+def test_workers_scale_to_two_healthy_celery_workers(compose: Compose, figures):
+    scaling = time.monotonic()
     compose("up", "--detach", "--scale", "airflow-worker=2")
 
     assert compose.wait_healthy()["airflow-worker"] == 2
-    # Both answer on the broker, each under its own container's hostname.
+    figures["scale_to_two_workers_s"] = round(time.monotonic() - scaling, 1)
+    # Both answer on the broker, each under its own container's hostname:
+    # "->  celery@<hostname>: OK" per worker.
     pong = compose("exec", "airflow-worker", "celery", "--app", CELERY_APP, "inspect", "ping")
-    # "->  celery@<hostname>: OK" per worker that answered.
-    answered = re.findall(r"^->\s+(celery@\S+): OK$", pong, re.M)
-    assert len(set(answered)) == 2, pong
+    answered = set(re.findall(r"^->\s+(celery@\S+): OK$", pong, re.M))
+    assert answered == celery_workers(compose), pong
+    assert len(answered) == 2
+
+
+def test_flower_profile_shows_both_workers(compose: Compose, ports: dict[str, int]):
+    compose("--profile", "flower", "up", "--detach", "flower")
+
+    assert compose.wait_healthy()["flower"] == 1
+    # Flower learns of workers from their heartbeat events: give it a few.
+    expected = celery_workers(compose)
+    deadline = time.monotonic() + APPEAR_TIMEOUT
+    while (shown := flower_workers(ports["FLOWER_PORT"])) != expected:
+        assert time.monotonic() < deadline, f"Flower shows {shown}, not {expected}"
+        time.sleep(5)
+
+
+def flower_workers(port: int) -> set[str]:
+    """The workers on Flower's dashboard (its JSON form)."""
+    page = requests.get(f"http://127.0.0.1:{port}/workers?json=1", timeout=30)
+    page.raise_for_status()
+    return {worker["hostname"] for worker in page.json()["data"]}
