@@ -189,7 +189,7 @@ def test_stand_ins_are_the_stacks_services():
         assert compose["command"] == [service.module, "--host", "0.0.0.0", "--port", port]
         assert service.module.startswith("dev.standins."), service.module
         # The dev image: the one with moto and dev/, never the Airflow services' image.
-        assert compose["build"] == {"context": ".", "target": "dev"}, service.name
+        assert compose["image"] == SERVICES_BY_NAME["aws"]["image"], service.name
         assert compose["image"] != SERVICES_BY_NAME["airflow-scheduler"]["image"]
         assert compose["healthcheck"]["test"] == [
             "CMD",
@@ -257,8 +257,10 @@ def test_image_is_the_locked_airflow_built_from_the_lock():
     # The lock is compiled for one Python version; the image must run that one.
     assert f"--python-version {base[2]}" in (PROJECT_ROOT / "Makefile").read_text()
     assert "pip install --no-cache-dir -r /opt/airflow/requirements.txt" in DOCKERFILE
+    assert SERVICES_BY_NAME["airflow-init"]["build"] == {"context": ".", "target": "airflow"}
+    assert SERVICES_BY_NAME["aws"]["build"] == {"context": ".", "target": "dev"}
     for service in (*AIRFLOW_SERVICES.values(), "airflow-init", "flower"):
-        assert SERVICES_BY_NAME[service]["build"] == {"context": ".", "target": "airflow"}
+        assert SERVICES_BY_NAME[service]["image"] == SERVICES_BY_NAME["airflow-init"]["image"]
         assert SERVICES_BY_NAME[service]["image"].endswith(f":{locked[1]}"), service
         assert set(SERVICES_BY_NAME[service]["volumes"]) == {
             "./dags:/opt/airflow/dags",
@@ -269,6 +271,24 @@ def test_image_is_the_locked_airflow_built_from_the_lock():
         }
         # The mounted include/ shadows the package installed in the image.
         assert SERVICES_BY_NAME[service]["environment"]["PYTHONPATH"] == "/opt/airflow/include"
+
+
+def test_each_image_is_built_by_one_service_and_never_pulled():
+    """Services building one image would each make a copy of it, and the next ``up`` (a
+    ``--scale``) would recreate the containers of all but the last: the AWS stand-in's
+    among them, which keeps its data in memory."""
+    builders: dict[str, list[str]] = {}
+    for name, service in SERVICES_BY_NAME.items():
+        if "build" in service:
+            builders.setdefault(service["image"], []).append(name)
+    assert builders == {
+        SERVICES_BY_NAME["airflow-init"]["image"]: ["airflow-init"],
+        SERVICES_BY_NAME["aws"]["image"]: ["aws"],
+    }
+    for name, service in SERVICES_BY_NAME.items():
+        if service.get("image") in builders and "build" not in service:
+            # Not pulled from a registry that cannot have it; the builder makes it first.
+            assert service["pull_policy"] == "never", name
 
 
 def test_the_airflow_image_ships_the_runtime_lock_and_the_package_only():
