@@ -6,13 +6,15 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 CHROMIUM := /usr/bin/chromium
+DOCKERD := /usr/sbin/dockerd
+DEBOOTSTRAP := /usr/sbin/debootstrap
 
 .PHONY: demo test test-fast lint lock bench stack-up stack-down airflow airflow-up airflow-down clean
 
 demo: $(VENV)/.installed
 	$(BIN)/python -m dev.demo
 
-test: $(VENV)/.installed $(CHROMIUM)
+test: $(VENV)/.installed $(CHROMIUM) $(DOCKERD) $(DEBOOTSTRAP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -67,6 +69,17 @@ $(CHROMIUM):
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	else \
 		echo "$(CHROMIUM) is missing: the browser test will fail; run 'apt-get install chromium'"; \
+	fi
+
+# The compose test (tests/compose/test_compose_up.py) starts its own Docker engine and
+# builds stand-ins for the public base images from Debian: Debian's docker.io (dockerd, no
+# systemd needed) and debootstrap. As root with apt, `make test` installs them; otherwise
+# the compose test fails and says so (leave it out with -m "not compose").
+$(DOCKERD) $(DEBOOTSTRAP):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io debootstrap; \
+	else \
+		echo "$@ is missing: the compose test will fail; run 'apt-get install docker.io debootstrap' as root"; \
 	fi
 
 # The runtime lock and the dev lock (stand-ins, tests, lint, uv), then the project itself;

@@ -1,18 +1,19 @@
-"""docker-compose.yaml: valid against the Compose specification, and in step with the path
-the tests run (``make airflow``): same components and commands, same init steps, same
-connections, same stand-ins, same Airflow version as the lock. The Dockerfile's ``airflow``
-stage, which the Airflow services run, ships no development tooling.
-
-There is no Docker engine here, so the file is checked, not run; everything it would run
-is run by the end-to-end tests through ``dev.airflow_local``.
+"""docker-compose.yaml, read: valid against the Compose specification, in the official
+file's CeleryExecutor shape, and in step with the path the other tests run (``make
+airflow``): same components and commands, same init steps, same connections (as Compose
+itself interpolates them), same stand-ins, same Airflow version as the lock. The
+Dockerfile's ``airflow`` stage, which the Airflow services run, ships no development
+tooling. ``test_compose_up.py`` runs the file.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import shlex
+import subprocess
 from importlib import resources
 from importlib.metadata import version
 from importlib.util import find_spec
@@ -24,6 +25,7 @@ import yaml
 from dev import PROJECT_ROOT
 from dev.airflow_local import COMPONENTS, INIT_STEPS, LocalAirflow, MetadataDatabase
 from dev.stack import SERVICES, Stack
+from tests.compose.engine import compose_binary
 
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yaml").read_text())
 SERVICES_BY_NAME = COMPOSE["services"]
@@ -33,7 +35,10 @@ AIRFLOW_SERVICES = {
     "scheduler": "airflow-scheduler",
     "dag-processor": "airflow-dag-processor",
     "triggerer": "airflow-triggerer",
+    "celery worker": "airflow-worker",
 }
+# What the local runner always starts; its Celery worker comes with its Celery option.
+CORE_COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text()
 
 
@@ -46,6 +51,26 @@ def dockerfile_stages() -> dict[str, list[str]]:
         if line and not line.startswith("#") and stages:
             stages[list(stages)[-1]].append(line)
     return stages
+
+
+def compose_config(env_file: str = "/dev/null") -> dict:
+    """The file as Compose v2 itself reads it (``config``; no engine needed), with the
+    variables of ``env_file`` and none of ours."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "ENRICHMENT"))}
+    done = subprocess.run(
+        [compose_binary(), "--env-file", env_file, "config", "--format", "json"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def interpolated() -> dict:
+    return compose_config()
 
 
 @pytest.fixture(scope="module")
@@ -82,14 +107,47 @@ def test_the_specification_check_rejects_broken_files(compose_spec, where, chang
 
 
 def test_airflow_components_are_the_services_of_the_official_file():
-    assert set(AIRFLOW_SERVICES) == set(COMPONENTS)
+    assert set(CORE_COMPONENTS) <= set(COMPONENTS) <= set(AIRFLOW_SERVICES)
     for component, service in AIRFLOW_SERVICES.items():
         assert SERVICES_BY_NAME[service]["command"] == component
-        assert "healthcheck" in SERVICES_BY_NAME[service], service
         depends = SERVICES_BY_NAME[service]["depends_on"]
         assert depends["airflow-init"] == {"condition": "service_completed_successfully"}
         assert depends["postgres"] == {"condition": "service_healthy"}
-    assert "healthcheck" in SERVICES_BY_NAME["postgres"]
+        assert depends["redis"] == {"condition": "service_healthy"}
+    # Workers take tasks once the execution API they report to answers.
+    worker_depends = SERVICES_BY_NAME["airflow-worker"]["depends_on"]
+    assert worker_depends["airflow-apiserver"] == {"condition": "service_healthy"}
+
+
+def test_every_long_running_service_has_a_health_check():
+    for name, service in SERVICES_BY_NAME.items():
+        if name != "airflow-init":
+            assert service["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL"), name
+
+
+def test_celery_executor_on_redis_with_results_in_postgresql():
+    environment = SERVICES_BY_NAME["airflow-scheduler"]["environment"]
+    assert environment["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert environment["AIRFLOW__CELERY__BROKER_URL"] == "redis://redis:6379/0"
+    # psycopg2 named: a bare db+postgresql:// would load psycopg 3, which is not installed.
+    assert environment["AIRFLOW__CELERY__RESULT_BACKEND"] == (
+        "db+postgresql+psycopg2://airflow:airflow@postgres/airflow"
+    )
+    assert SERVICES_BY_NAME["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+
+
+def test_workers_scale_and_flower_waits_for_its_profile():
+    worker = SERVICES_BY_NAME["airflow-worker"]
+    # `--scale airflow-worker=N` needs containers without a fixed name or host port.
+    assert "container_name" not in worker
+    assert "ports" not in worker
+    assert "hostname" not in worker
+    assert "celery@$${HOSTNAME}" in worker["healthcheck"]["test"][1]
+    assert worker["environment"]["DUMB_INIT_SETSID"] == "0"
+    flower = SERVICES_BY_NAME["flower"]
+    assert flower["command"] == "celery flower"
+    assert flower["profiles"] == ["flower"]
+    assert all("profiles" not in s for n, s in SERVICES_BY_NAME.items() if n != "flower")
 
 
 def test_init_runs_the_local_runners_steps_through_the_same_entry_points():
@@ -100,6 +158,8 @@ def test_init_runs_the_local_runners_steps_through_the_same_entry_points():
 
 
 def test_settings_match_the_local_runner(tmp_path):
+    """The same settings, but the executor: compose runs Celery, the local runner's
+    default stays the LocalExecutor."""
     environment = SERVICES_BY_NAME["airflow-scheduler"]["environment"]
     local = LocalAirflow(
         Stack(tmp_path),
@@ -107,8 +167,9 @@ def test_settings_match_the_local_runner(tmp_path):
         port=8080,
         database=MetadataDatabase("postgresql+psycopg2://airflow:airflow@postgres/airflow", 8),
     ).env()
+    assert local["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    assert environment["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     for name in (
-        "AIRFLOW__CORE__EXECUTOR",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS",
         "AIRFLOW__CORE__LOAD_EXAMPLES",
@@ -117,7 +178,7 @@ def test_settings_match_the_local_runner(tmp_path):
     assert environment["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == (
         "http://airflow-apiserver:8080/execution/"
     )
-    assert SERVICES_BY_NAME["airflow-apiserver"]["ports"] == ["8080:8080"]
+    assert SERVICES_BY_NAME["airflow-apiserver"]["ports"] == ["${AIRFLOW_API_PORT:-8080}:8080"]
 
 
 def test_stand_ins_are_the_stacks_services():
@@ -128,7 +189,7 @@ def test_stand_ins_are_the_stacks_services():
         assert compose["command"] == [service.module, "--host", "0.0.0.0", "--port", port]
         assert service.module.startswith("dev.standins."), service.module
         # The dev image: the one with moto and dev/, never the Airflow services' image.
-        assert compose["build"] == {"context": ".", "target": "dev"}, service.name
+        assert compose["image"] == SERVICES_BY_NAME["aws"]["image"], service.name
         assert compose["image"] != SERVICES_BY_NAME["airflow-scheduler"]["image"]
         assert compose["healthcheck"]["test"] == [
             "CMD",
@@ -143,9 +204,11 @@ def test_stand_ins_are_the_stacks_services():
         assert depends[name] == {"condition": "service_healthy"}, name
 
 
-def test_connections_are_the_stacks_with_service_names_for_hosts():
+def test_connections_are_the_stacks_with_service_names_for_hosts(interpolated):
     """The same variables as ``Stack.connection_env()``: only hosts (the services' names)
-    and the checkout's path (the image's /opt/airflow) differ."""
+    and the checkout's path (the image's /opt/airflow) differ. Each is a default the
+    caller's variable of the same name replaces (real AWS), so they are read as Compose
+    interpolates them with none set."""
     stack = Stack(PROJECT_ROOT / ".unused", ports={s.name: s.default_port for s in SERVICES})
     replacements = {str(PROJECT_ROOT): "/opt/airflow"} | {
         stack.url(s.name): f"http://{s.name}:{s.default_port}" for s in SERVICES
@@ -153,7 +216,7 @@ def test_connections_are_the_stacks_with_service_names_for_hosts():
     expected = stack.connection_env()
     for local, in_compose in replacements.items():
         expected = {name: value.replace(local, in_compose) for name, value in expected.items()}
-    environment = SERVICES_BY_NAME["airflow-scheduler"]["environment"]
+    environment = interpolated["services"]["airflow-scheduler"]["environment"]
     in_compose = {name: value for name, value in environment.items() if name in expected}
     assert in_compose.keys() == expected.keys()
     for name, value in expected.items():
@@ -161,6 +224,26 @@ def test_connections_are_the_stacks_with_service_names_for_hosts():
             assert json.loads(in_compose[name]) == json.loads(value), name
         else:
             assert in_compose[name] == value, name
+
+
+def test_real_aws_is_one_env_file_away(tmp_path):
+    """README's .env for real AWS and Wikipedia replaces the stand-ins' connections and
+    the development sites file in every Airflow service."""
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    env_file = re.search(
+        r"^(AIRFLOW_CONN_AWS_DEFAULT=.*?^ENRICHMENT_SITES_FILE=\n)", readme, re.M | re.S
+    )
+    assert env_file
+    (tmp_path / ".env").write_text(env_file[1])
+    services = compose_config(str(tmp_path / ".env"))["services"]
+    for name in (*AIRFLOW_SERVICES.values(), "airflow-init"):
+        environment = services[name]["environment"]
+        aws = json.loads(environment["AIRFLOW_CONN_AWS_DEFAULT"])
+        assert "endpoint_url" not in aws["extra"], name
+        assert "login" not in aws, name
+        wikipedia = json.loads(environment["AIRFLOW_CONN_WIKIPEDIA_DEFAULT"])
+        assert wikipedia["host"] == "https://en.wikipedia.org", name
+        assert environment["ENRICHMENT_SITES_FILE"] == "", name
 
 
 def test_image_is_the_locked_airflow_built_from_the_lock():
@@ -174,17 +257,38 @@ def test_image_is_the_locked_airflow_built_from_the_lock():
     # The lock is compiled for one Python version; the image must run that one.
     assert f"--python-version {base[2]}" in (PROJECT_ROOT / "Makefile").read_text()
     assert "pip install --no-cache-dir -r /opt/airflow/requirements.txt" in DOCKERFILE
-    for service in (*AIRFLOW_SERVICES.values(), "airflow-init"):
-        assert SERVICES_BY_NAME[service]["build"] == {"context": ".", "target": "airflow"}
+    assert SERVICES_BY_NAME["airflow-init"]["build"] == {"context": ".", "target": "airflow"}
+    assert SERVICES_BY_NAME["aws"]["build"] == {"context": ".", "target": "dev"}
+    for service in (*AIRFLOW_SERVICES.values(), "airflow-init", "flower"):
+        assert SERVICES_BY_NAME[service]["image"] == SERVICES_BY_NAME["airflow-init"]["image"]
         assert SERVICES_BY_NAME[service]["image"].endswith(f":{locked[1]}"), service
         assert set(SERVICES_BY_NAME[service]["volumes"]) == {
             "./dags:/opt/airflow/dags",
             "./plugins:/opt/airflow/plugins",
             "./include:/opt/airflow/include",
             "./dev/sites.local.yaml:/opt/airflow/dev/sites.local.yaml",
+            "airflow-logs:/opt/airflow/logs",
         }
         # The mounted include/ shadows the package installed in the image.
         assert SERVICES_BY_NAME[service]["environment"]["PYTHONPATH"] == "/opt/airflow/include"
+
+
+def test_each_image_is_built_by_one_service_and_never_pulled():
+    """Services building one image would each make a copy of it, and the next ``up`` (a
+    ``--scale``) would recreate the containers of all but the last: the AWS stand-in's
+    among them, which keeps its data in memory."""
+    builders: dict[str, list[str]] = {}
+    for name, service in SERVICES_BY_NAME.items():
+        if "build" in service:
+            builders.setdefault(service["image"], []).append(name)
+    assert builders == {
+        SERVICES_BY_NAME["airflow-init"]["image"]: ["airflow-init"],
+        SERVICES_BY_NAME["aws"]["image"]: ["aws"],
+    }
+    for name, service in SERVICES_BY_NAME.items():
+        if service.get("image") in builders and "build" not in service:
+            # Not pulled from a registry that cannot have it; the builder makes it first.
+            assert service["pull_policy"] == "never", name
 
 
 def test_the_airflow_image_ships_the_runtime_lock_and_the_package_only():
