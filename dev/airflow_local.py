@@ -131,6 +131,14 @@ class MetadataDatabase:
         return cls(postgres_url(host, name), parallelism=8)
 
 
+class ApiError(RuntimeError):
+    """An answer of the REST API that is not a success, with its HTTP status."""
+
+    def __init__(self, method: str, path: str, status: int, text: str) -> None:
+        super().__init__(f"{method} {path}: HTTP {status} {text}")
+        self.status = status
+
+
 class ApiClient:
     """The Airflow REST API v2 with a JWT from the simple auth manager's login."""
 
@@ -150,7 +158,7 @@ class ApiClient:
             method, f"{self.base_url}/api/v2/{path}", timeout=30, **kwargs
         )
         if not response.ok:
-            raise RuntimeError(f"{method} {path}: HTTP {response.status_code} {response.text}")
+            raise ApiError(method, path, response.status_code, response.text)
         return response.json() if response.content else None
 
     def get(self, path: str, **params: Any) -> Any:
