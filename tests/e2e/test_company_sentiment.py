@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from dev.airflow_local import COMPONENTS, PASSWORD, USERNAME, ApiClient, LocalAirflow
+from dev.airflow_local import PASSWORD, USERNAME, ApiClient, LocalAirflow
 from dev.standins.wikipedia_api import Corpus
 from enrichment.company_sentiment.rows import COLUMNS
 from tests.support import ARTIFACTS
@@ -352,7 +352,7 @@ def test_a_killed_triggerer_loses_no_company(
         assert time.monotonic() < deadline, "no company finished"
         time.sleep(0.2)
 
-    triggerer = airflow.processes[COMPONENTS.index("triggerer")]
+    triggerer = airflow.process("triggerer")
     os.killpg(triggerer.running()[0], signal.SIGKILL)
     done_before = sum(
         ti["state"] == "success" for ti in task_instances(api, DAG_ID, run_id, "enrich")
