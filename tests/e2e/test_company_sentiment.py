@@ -44,15 +44,6 @@ BACKFILL_COMPANIES = ["Amazon", "Delta", "Enron", "Globex Corporation", "Netflix
 
 
 @pytest.fixture(scope="module")
-def company_names(dynamodb) -> list[str]:
-    """The companies of the seeded table, as the scan task will find them."""
-    items = dynamodb.Table("fang").scan(
-        ProjectionExpression="#n", ExpressionAttributeNames={"#n": "name"}
-    )
-    return sorted(item["name"] for item in items["Items"])
-
-
-@pytest.fixture(scope="module")
 def unpaused(api: ApiClient) -> dict:
     return unpause(api, DAG_ID)
 
