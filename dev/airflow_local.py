@@ -346,7 +346,8 @@ class LocalAirflow:
             "AIRFLOW__CORE__EXECUTOR": EXECUTORS[self.executor],
             "AIRFLOW__CORE__PARALLELISM": str(self.parallelism),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.database.url,
-            "AIRFLOW__API__HOST": "127.0.0.1",
+            # Loopback unless workers on other machines must reach the execution API.
+            "AIRFLOW__API__HOST": os.environ.get("ENRICHMENT_AIRFLOW_HOST", "127.0.0.1"),
             "AIRFLOW__API__PORT": str(self.port),
             # Tasks report to the execution API of this API server, not the default :8080.
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",

@@ -147,12 +147,19 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_no_company(
     figures["celery_killed_worker_recovery_s"] = round(
         (datetime.fromisoformat(run["end_date"]) - killed_at).total_seconds(), 1
     )
-    figures["celery_killed_worker_running_tasks"] = len(lost)
+    figures["celery_killed_worker_lost_tasks"] = len(lost)
     enrich = {ti["map_index"]: ti for ti in task_instances(api, DAG_ID, run_id, "enrich")}
     for map_index in lost:  # retried, and finished on the worker left
         assert enrich[map_index]["state"] == "success"
         assert enrich[map_index]["try_number"] >= 2
         assert enrich[map_index]["hostname"] == survivor
+    figures["celery_killed_worker_lost_tasks_done_s"] = round(
+        max(
+            (datetime.fromisoformat(enrich[i]["end_date"]) - killed_at).total_seconds()
+            for i in lost
+        ),
+        1,
+    )
     assert sorted(objects(s3, "e2e-celery-kill/")) == [
         "e2e-celery-kill/ds=2026-11-13/fang_celery_kill_sentiment.csv"
     ]
