@@ -41,7 +41,6 @@ def test_two_triggerers_keep_to_three_wikipedia_requests_in_flight(
     assert len(triggerers - {None}) == 2  # both triggerers ran companies
     stats = wikipedia_control.stats()
     figures["celery_two_triggerers_max_wikipedia_in_flight"] = stats["max_in_flight"]
-    assert stats["max_in_flight"] <= 3
     enrich = task_instances(api, DAG_ID, run_id, "enrich")
     assert {ti["state"] for ti in enrich} == {"success"}
     assert not [ti for ti in enrich if ti["hostname"]]  # none took a worker
@@ -51,3 +50,5 @@ def test_two_triggerers_keep_to_three_wikipedia_requests_in_flight(
     rows = read_rows(s3, "e2e-triggerers/ds=2026-11-14/fang_two_triggerers_sentiment.csv")
     assert [row["name"] for row in rows] == names
     assert {row["status"] for row in rows} == {"ok"}
+    # Wikipedia etiquette holds for the deployment, not for each triggerer (DESIGN.md).
+    assert stats["max_in_flight"] <= 3
