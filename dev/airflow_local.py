@@ -58,6 +58,8 @@ DEFAULT_WORKERS = 2
 # LocalExecutor has here. Airflow's default, 16, sizes a worker that has a machine to itself.
 DEFAULT_WORKER_CONCURRENCY = 4
 REDIS_URL = "redis://127.0.0.1:6379/0"
+# Airflow local settings for SQLite (see its docstring).
+SQLITE_SETTINGS = PROJECT_ROOT / "dev" / "sqlite_settings"
 # Run before the components start; docker compose's init service runs the same commands.
 # Names resolve in the virtualenv, which env() puts first on PATH.
 INIT_STEPS = {
@@ -110,6 +112,11 @@ def drop_database(host: str, name: str) -> None:
         cursor.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
+
+
+def _python_path(folder: Path) -> str:
+    """``PYTHONPATH`` with ``folder`` after what ours already holds."""
+    return os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(folder)]))
 
 
 def redis_answers(url: str) -> bool:
@@ -173,14 +180,6 @@ class MetadataDatabase:
         return "db+" + psycopg2.render_as_string(hide_password=False)
 
 
-class ApiError(RuntimeError):
-    """An answer of the REST API that is not a success, with its HTTP status."""
-
-    def __init__(self, method: str, path: str, status: int, text: str) -> None:
-        super().__init__(f"{method} {path}: HTTP {status} {text}")
-        self.status = status
-
-
 class ApiClient:
     """The Airflow REST API v2 with a JWT from the simple auth manager's login."""
 
@@ -200,7 +199,7 @@ class ApiClient:
             method, f"{self.base_url}/api/v2/{path}", timeout=30, **kwargs
         )
         if not response.ok:
-            raise ApiError(method, path, response.status_code, response.text)
+            raise RuntimeError(f"{method} {path}: HTTP {response.status_code} {response.text}")
         return response.json() if response.content else None
 
     def get(self, path: str, **params: Any) -> Any:
@@ -288,10 +287,6 @@ class LocalAirflow:
             for n in range(2, triggerers + 1)
         ]
         host = socket.gethostname()
-        # `dev.worker_hostname` must import in the workers: dev/ is not installed.
-        python_path = os.pathsep.join(
-            filter(None, [os.environ.get("PYTHONPATH"), str(PROJECT_ROOT)])
-        )
         celery_workers = [
             Component(
                 f"worker-{n}",
@@ -306,7 +301,8 @@ class LocalAirflow:
                 env={
                     "AIRFLOW__CORE__HOSTNAME_CALLABLE": "dev.worker_hostname.hostname",
                     WORKER_HOSTNAME_ENV: f"worker-{n}@{host}",
-                    "PYTHONPATH": python_path,
+                    # `dev.worker_hostname` must import there: dev/ is not installed.
+                    "PYTHONPATH": _python_path(PROJECT_ROOT),
                 },
             )
             for n in range(1, workers + 1)
@@ -364,6 +360,8 @@ class LocalAirflow:
         }
         if self.executor == "celery":
             settings |= self.celery_settings()
+        if self.database.url.startswith("sqlite"):
+            settings["PYTHONPATH"] = _python_path(SQLITE_SETTINGS)
         # The init steps, the components and the executor's workers start `airflow` by name.
         path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
         return {"PATH": path} | airflow_env(self.state_dir) | self.stack.connection_env() | settings

@@ -3,42 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
 
-from dev.airflow_local import ApiClient, ApiError
+from dev.airflow_local import ApiClient
 
 RUN_TIMEOUT = 300.0
-# Creating a backfill takes SQLite's write lock once per date, in a transaction that read
-# first; when another component (scheduler, triggerer, DAG processor) committed in
-# between, SQLite refuses the upgrade at once ("database is locked", its busy timeout
-# does not apply), and Airflow deletes what it had created of the backfill. Doing it
-# again is what Airflow's answer (HTTP 503) asks for; PostgreSQL never needs it.
-LOCKED_ATTEMPTS = 5
-LOCKED_PAUSE = 1.0
-
-T = TypeVar("T")
-
-
-def again_while_locked(create: Callable[[], T], locked: Callable[[Exception], bool]) -> T:
-    """``create()``, made again while it fails with an error that ``locked`` recognises."""
-    for _ in range(LOCKED_ATTEMPTS - 1):
-        try:
-            return create()
-        except Exception as error:
-            if not locked(error):
-                raise
-        time.sleep(LOCKED_PAUSE)
-    return create()
-
-
-def create_backfill(api: ApiClient, body: dict) -> dict:
-    """``POST /backfills``, again while the metadata database is locked (see above)."""
-    return again_while_locked(
-        lambda: api.post("backfills", body),
-        lambda error: isinstance(error, ApiError) and error.status == 503,
-    )
 
 
 def unpause(api: ApiClient, dag_id: str) -> dict:
