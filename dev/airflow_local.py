@@ -8,8 +8,8 @@ the stand-ins; the login is ``admin`` / ``admin``.
 
 The metadata database is PostgreSQL when one answers (database ``enrichment_airflow``,
 created if missing): Airflow's default SQLite locks ("database is locked") when the
-LocalExecutor runs mapped tasks side by side. Without PostgreSQL it falls back to SQLite
-and runs one task at a time.
+LocalExecutor runs mapped tasks side by side. Without PostgreSQL it falls back to SQLite,
+runs one task at a time and loads ``dev/sqlite_settings/airflow_local_settings.py``.
 
 The executor is the LocalExecutor, or with ``--executor celery`` the CeleryExecutor:
 ``--workers`` Celery workers (``airflow celery worker``) on the Redis at
