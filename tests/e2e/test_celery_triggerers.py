@@ -23,7 +23,7 @@ def test_two_triggerers_keep_to_three_wikipedia_requests_in_flight(
 ):
     unpause(api, DAG_ID)  # the seeded table's run, which also warms both triggerers up
     names = synthetic_table("fang_two_triggerers", 120)
-    wikipedia_control.latency(1.0)  # slow answers: the two triggerers' requests overlap
+    wikipedia_control.latency(3.0)  # slow answers: the two triggerers' requests overlap
     wikipedia_control.reset()  # the in-flight count from here on
     conf = {"companies_table": "fang_two_triggerers", "prefix": "e2e-triggerers/"}
     run_id = trigger(api, "2026-11-14", conf)
