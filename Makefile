@@ -31,6 +31,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/parse_time.py
 	$(BIN)/python bench/crawl_rate.py
 	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/request_slots.py
 	$(BIN)/python bench/executors.py
 
 # Recompile the locks after editing requirements.in or requirements-dev.in. The dev lock is

@@ -73,7 +73,7 @@ def company_sentiment():
     rows = enrich_each(
         companies,
         task_id="enrich",
-        pool=POOL,  # on workers; in the triggerer the trigger's coalescer keeps to it
+        pool=POOL,  # on workers, so queued companies wait here, not in a worker for a slot
         map_index_template="{{ task.company['name'] }}",
     )
     load(companies, rows)

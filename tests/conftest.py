@@ -76,6 +76,18 @@ def bootstrapped(stack: Stack, airflow_db: None) -> dict:
 
 
 @pytest.fixture(scope="session")
+def request_slots_table(stack: Stack) -> str:
+    """The deployment's request slot table, made as the bootstrap makes it."""
+    from enrichment import aws, request_slots
+    from enrichment.bootstrap import ensure_table
+    from enrichment.company_sentiment.settings import SentimentSettings
+
+    name = SentimentSettings.request_slots_table
+    ensure_table(aws.dynamodb_client(), name, request_slots.KEY)
+    return name
+
+
+@pytest.fixture(scope="session")
 def s3(stack: Stack):
     """A plain boto3 client on the stand-in, for tests to inspect what the pipeline wrote."""
     import boto3

@@ -1,11 +1,12 @@
 """Create what the pipelines need and seed the companies table; safe to run again.
 
 - the DynamoDB tables of both pipelines' default settings (``fang``, key ``name``;
-  ``sentiment_cache``, key ``text_sha256``; ``image_labels``, key ``image_id``),
+  ``sentiment_cache``, key ``text_sha256``; ``request_slots``, key ``slot``, the
+  deployment's Wikipedia request slots; ``image_labels``, key ``image_id``),
   on-demand billing;
 - their S3 bucket (``fangsentiment``);
 - the companies of the package's ``config/companies.yaml`` (re-seeding overwrites by name);
-- the Airflow pool that keeps at most 3 Wikipedia requests in flight.
+- the Airflow pool that keeps company tasks on workers to the 3 Wikipedia request slots.
 
 Resources are created through the ``aws_default`` connection, so the same command
 prepares the local stand-ins, docker compose or a real AWS account.
@@ -22,7 +23,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from enrichment import aws
+from enrichment import aws, request_slots
 from enrichment.company_sentiment import companies, sentiment_cache, wikipedia
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.image_labels import label_table
@@ -32,6 +33,7 @@ COMPANIES_FILE = resources.files("enrichment") / "config" / "companies.yaml"
 TABLE_KEYS = {
     SentimentSettings.companies_table: companies.KEY,
     SentimentSettings.sentiment_cache_table: sentiment_cache.KEY,
+    SentimentSettings.request_slots_table: request_slots.KEY,
     ImageLabelsSettings.labels_table: label_table.KEY,
 }
 BUCKETS = sorted({SentimentSettings.bucket, ImageLabelsSettings.bucket})
@@ -72,13 +74,14 @@ def ensure_bucket(s3, name: str) -> bool:
 
 
 def ensure_pool() -> None:
-    """The Airflow pool that bounds requests in flight to Wikipedia."""
+    """The Airflow pool of ``enrich`` on workers: one worker per Wikipedia request slot,
+    so company tasks queue in the scheduler rather than wait for a slot in a worker."""
     from airflow.models.pool import Pool
 
     Pool.create_or_update_pool(
         name=wikipedia.POOL,
-        slots=wikipedia.POOL_SLOTS,
-        description="Wikimedia etiquette: at most 3 requests in flight",
+        slots=wikipedia.MAX_IN_FLIGHT,
+        description="Wikimedia etiquette: company tasks on workers, one per request slot",
         include_deferred=False,
     )
 
@@ -115,7 +118,7 @@ def main() -> None:
         log.info("%-16s %s", name, "created" if was_created else "already there")
     log.info("%-16s %d companies", SentimentSettings.companies_table, outcome["seeded"])
     if outcome["pool"]:
-        log.info("%-16s %d slots", f"pool {wikipedia.POOL}", wikipedia.POOL_SLOTS)
+        log.info("%-16s %d slots", f"pool {wikipedia.POOL}", wikipedia.MAX_IN_FLIGHT)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from enrichment.bootstrap import COMPANIES_FILE, bootstrap, load_companies
 def test_bootstrap_is_idempotent(bootstrapped, dynamodb, s3):
     again = bootstrap()
 
-    tables = {"fang", "sentiment_cache", "image_labels", "fangsentiment"}
+    tables = {"fang", "sentiment_cache", "request_slots", "image_labels", "fangsentiment"}
     assert set(bootstrapped["created"]) == tables
     assert again["created"] == dict.fromkeys(tables, False)
     seed = load_companies(COMPANIES_FILE)
@@ -20,6 +20,9 @@ def test_bootstrap_is_idempotent(bootstrapped, dynamodb, s3):
     ]
     assert dynamodb.Table("sentiment_cache").key_schema == [
         {"AttributeName": "text_sha256", "KeyType": "HASH"}
+    ]
+    assert dynamodb.Table("request_slots").key_schema == [
+        {"AttributeName": "slot", "KeyType": "HASH"}
     ]
     s3.head_bucket(Bucket="fangsentiment")
 

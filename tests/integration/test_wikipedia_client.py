@@ -7,25 +7,40 @@ import time
 
 import pytest
 
+from enrichment import aws
 from enrichment.company_sentiment.wikipedia import (
+    MAX_IN_FLIGHT,
     USER_AGENT,
     Summary,
     WikipediaClient,
     WikipediaError,
     WikipediaThrottled,
+    request_slots_in,
 )
+from enrichment.request_slots import RequestSlots
 
 
-def ask(client: WikipediaClient, title: str, sentences: int = 1) -> Summary:
-    """One title's answer, asked alone."""
-    return client.summaries([title], sentences)[title]
+@pytest.fixture(scope="module")
+def slots(request_slots_table) -> RequestSlots:
+    """The deployment's Wikipedia request slots, on the AWS stand-in."""
+    return request_slots_in(aws.dynamodb_table(request_slots_table), MAX_IN_FLIGHT)
+
+
+class Asking:
+    """A client and the slots it sends in: one title's answer, asked alone."""
+
+    def __init__(self, client: WikipediaClient, slots: RequestSlots) -> None:
+        self.client, self.slots = client, slots
+
+    def __call__(self, title: str, sentences: int = 1) -> Summary:
+        return self.client.summaries([title], sentences, self.slots)[title]
 
 
 @pytest.fixture
-def wikipedia(wikipedia_control):
+def ask(wikipedia_control, slots):
     """The client as a task builds it, on the stand-in (faults reset around each test)."""
     with WikipediaClient() as client:
-        yield client
+        yield Asking(client, slots)
 
 
 @pytest.mark.parametrize(
@@ -40,35 +55,35 @@ def wikipedia(wikipedia_control):
         pytest.param("Foo[bar]", "not_found", "Foo[bar]", id="invalid-title"),
     ],
 )
-def test_statuses(wikipedia, title, status, resolved):
-    summary = ask(wikipedia, title)
+def test_statuses(ask, title, status, resolved):
+    summary = ask(title)
     assert (summary.status, summary.title) == (status, resolved)
     assert bool(summary.snippet) == (status == "ok")
 
 
-def test_sentences_are_counted_by_the_api(wikipedia):
-    one = ask(wikipedia, "Enron", sentences=1)
-    two = ask(wikipedia, "Enron", sentences=2)
+def test_sentences_are_counted_by_the_api(ask):
+    one = ask("Enron", sentences=1)
+    two = ask("Enron", sentences=2)
     assert one.snippet.startswith("Enron Corporation was an American energy company")
     assert one.snippet.endswith("scandal.")
     assert two.snippet.startswith(one.snippet + " ")
     assert two.snippet.endswith("criminal charges.")
 
 
-def test_requests_name_the_project_and_ask_for_maxlag(wikipedia, wikipedia_control):
-    ask(wikipedia, "Sony")
+def test_requests_name_the_project_and_ask_for_maxlag(ask, wikipedia_control):
+    ask("Sony")
     (request,) = wikipedia_control.requests()
     assert request["user_agent"] == USER_AGENT
     assert request["params"]["maxlag"] == "5"
     assert request["params"]["titles"] == "Sony"
 
 
-def test_the_connection_can_name_its_own_contact(wikipedia_control, stack, monkeypatch):
+def test_the_connection_can_name_its_own_contact(wikipedia_control, stack, slots, monkeypatch):
     agent = "acme-enrichment/2.1 (https://acme.example/data; data-team@acme.example)"
     conn = {"conn_type": "http", "host": stack.url("wikipedia"), "extra": {"User-Agent": agent}}
     monkeypatch.setenv("AIRFLOW_CONN_WIKIPEDIA_DEFAULT", json.dumps(conn))
     with WikipediaClient() as client:  # built after the connection changed
-        ask(client, "Sony")
+        Asking(client, slots)("Sony")
     assert [r["user_agent"] for r in wikipedia_control.requests()] == [agent]
 
 
@@ -80,36 +95,36 @@ def test_the_connection_can_name_its_own_contact(wikipedia_control, stack, monke
         pytest.param({"status": 200, "kind": "maxlag", "retry_after": 1}, id="maxlag"),
     ],
 )
-def test_retry_after_is_honoured(wikipedia, wikipedia_control, fault):
+def test_retry_after_is_honoured(ask, wikipedia_control, fault):
     wikipedia_control.fault("Sony", count=1, **fault)
     started = time.monotonic()
-    summary = ask(wikipedia, "Sony")
+    summary = ask("Sony")
     waited = time.monotonic() - started
     assert summary.status == "ok"
     assert waited >= 1.0
     assert len(wikipedia_control.requests()) == 2
 
 
-def test_persistent_throttling_is_left_to_the_task_retry(wikipedia, wikipedia_control):
+def test_persistent_throttling_is_left_to_the_task_retry(ask, wikipedia_control):
     wikipedia_control.fault("Sony", status=429, count=10, retry_after=0)
     with pytest.raises(WikipediaThrottled):
-        ask(wikipedia, "Sony")
+        ask("Sony")
     assert len(wikipedia_control.requests()) == 3
 
 
-def test_server_errors_raise(wikipedia, wikipedia_control):
+def test_server_errors_raise(ask, wikipedia_control):
     wikipedia_control.fault("Sony", status=500, count=1)
     with pytest.raises(WikipediaError, match="HTTP 500"):
-        ask(wikipedia, "Sony")
-    assert ask(wikipedia, "Sony") == Summary("ok", "Sony", ask(wikipedia, "Sony").snippet)
+        ask("Sony")
+    assert ask("Sony") == Summary("ok", "Sony", ask("Sony").snippet)
 
 
-def test_one_request_answers_a_batch_of_titles_each_under_its_own_name(wikipedia_control):
+def test_one_request_answers_a_batch_of_titles_each_under_its_own_name(wikipedia_control, slots):
     titles = ["netflix", "Tesla Motors", "Delta", "Globex Corporation", "A|B"]
     titles += [f"Synthetic Company {n}" for n in range(16)]  # 20 titles to ask, and A|B
 
     with WikipediaClient() as client:
-        answers = client.summaries(titles, 1)
+        answers = client.summaries(titles, 1, slots)
 
     assert set(answers) == set(titles)
     assert (answers["netflix"].status, answers["netflix"].title) == ("ok", "Netflix")
@@ -122,7 +137,7 @@ def test_one_request_answers_a_batch_of_titles_each_under_its_own_name(wikipedia
     assert len(request["params"]["titles"].split("|")) == 20
 
 
-def test_more_titles_than_one_answer_holds_are_refused_before_asking(wikipedia_control):
+def test_more_titles_than_one_answer_holds_are_refused_before_asking(wikipedia_control, slots):
     with WikipediaClient() as client, pytest.raises(ValueError, match="at most 20"):
-        client.summaries([f"Synthetic Company {n}" for n in range(21)], 1)
+        client.summaries([f"Synthetic Company {n}" for n in range(21)], 1, slots)
     assert wikipedia_control.requests() == []

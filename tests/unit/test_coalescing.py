@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 import time
 
@@ -92,6 +93,25 @@ def test_no_more_calls_in_flight_than_allowed():
     assert answers == [n * 10 for n in range(20)]
     assert len(send.calls) == 10
     assert send.most_in_flight == 3
+
+
+def test_a_call_blocked_waiting_leaves_the_event_loop_free():
+    # A call may block for a while before it sends (waiting for a Wikipedia request
+    # slot); the other triggers of the process keep running meanwhile.
+    send = Recorder(seconds=0.5)
+    coalescer = Coalescer(send, max_batch=1, max_in_flight=3, linger=0.0)
+
+    async def run() -> list[float]:
+        ticks = []
+        calls = asyncio.gather(*(coalescer.ask("g", n) for n in range(3)))
+        while not calls.done():
+            ticks.append(time.monotonic())
+            await asyncio.sleep(0.01)
+        return ticks
+
+    ticks = asyncio.run(run())
+    assert len(ticks) > 10
+    assert max(b - a for a, b in itertools.pairwise(ticks)) < 0.2
 
 
 def test_one_bad_item_fails_only_its_own_ask():

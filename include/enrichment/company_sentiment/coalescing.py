@@ -2,15 +2,16 @@
 
 In a triggerer process every running company task asks for one Wikipedia intro and one
 sentiment. A :class:`Coalescer` collects those asks, groups them by what must be the
-same within one call (the number of sentences; the language and the cache), and sends
+same within one call (the sentences and request slots; the language and the cache), and sends
 a group as soon as it holds ``max_batch`` items or ``linger`` seconds after its first
-item arrived, whichever comes first. At most ``max_in_flight`` calls run at once: that
-is where Wikipedia's "3 requests in flight" holds inside a process.
+item arrived, whichever comes first. At most ``max_in_flight`` calls run at once per
+process (Wikipedia's "3 requests in flight" across processes is held by the request
+slots its client takes, :mod:`enrichment.request_slots`).
 
 The calls themselves are the pipeline's ordinary blocking clients, run in worker
 threads, so the event loop (and every other trigger of the process) never waits on
-them. Each ask gets its own answer back, or its own exception: one bad item fails one
-company, not its batch.
+them, nor on a call's wait for a free request slot. Each ask gets its own answer back,
+or its own exception: one bad item fails one company, not its batch.
 """
 
 from __future__ import annotations

@@ -30,10 +30,11 @@ from enrichment.company_sentiment.comprehend import (
 from enrichment.company_sentiment.rows import Row, company_row, error_row
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.company_sentiment.wikipedia import (
+    MAX_IN_FLIGHT,
     MAX_TITLES,
-    POOL_SLOTS,
     Summary,
     WikipediaClient,
+    request_slots_in,
 )
 
 # Comprehend and DynamoDB calls of one process at once; AWS asks no etiquette of us, this
@@ -49,6 +50,16 @@ class Scored:
 
     sentiment: Sentiment
     source: Literal["comprehend", "cache"]
+
+
+@dataclass(frozen=True)
+class SummaryGroup:
+    """What the titles of one Wikipedia request share: the sentences asked for, and the
+    deployment's request slots it is sent in."""
+
+    sentences: int
+    slots_table: str
+    slots: int
 
 
 @dataclass(frozen=True)
@@ -79,10 +90,14 @@ class Enricher:
         if wikipedia := self._clients.get("wikipedia"):
             wikipedia.close()
 
-    def summaries(self, sentences: int, titles: Sequence[str]) -> list[Summary]:
+    def summaries(self, group: SummaryGroup, titles: Sequence[str]) -> list[Summary]:
         """The intro of each of ``titles`` (at most 20), in one request, in order."""
         wikipedia = self._client("wikipedia", WikipediaClient)
-        answers = wikipedia.summaries(titles, sentences)
+        slots = self._client(
+            f"slots {group.slots_table} {group.slots}",
+            lambda: request_slots_in(aws.dynamodb_table(group.slots_table), group.slots),
+        )
+        answers = wikipedia.summaries(titles, group.sentences, slots)
         return [answers[title] for title in titles]
 
     def sentiments(
@@ -126,8 +141,9 @@ class Enrichment:
 
     def __init__(self, enricher: Enricher, *, linger: float) -> None:
         self.enricher = enricher
-        self.intros: Coalescer[int, str, Summary] = Coalescer(
-            enricher.summaries, max_batch=MAX_TITLES, max_in_flight=POOL_SLOTS, linger=linger
+        # More calls of one process at once would only wait for the deployment's slots.
+        self.intros: Coalescer[SummaryGroup, str, Summary] = Coalescer(
+            enricher.summaries, max_batch=MAX_TITLES, max_in_flight=MAX_IN_FLIGHT, linger=linger
         )
         self.scores: Coalescer[SentimentGroup, str, Scored] = Coalescer(
             enricher.sentiments,
@@ -138,7 +154,10 @@ class Enrichment:
 
     async def row(self, company: Company, settings: SentimentSettings) -> Row:
         """The row of one company; raises what is worth a retry."""
-        summary = await self.intros.ask(settings.sentences, company["wikipedia_title"])
+        wikipedia = SummaryGroup(
+            settings.sentences, settings.request_slots_table, settings.wikipedia_slots
+        )
+        summary = await self.intros.ask(wikipedia, company["wikipedia_title"])
         scored = None
         if summary.status == "ok":
             group = SentimentGroup(

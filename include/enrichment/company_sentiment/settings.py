@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from enrichment.company_sentiment.comprehend import LANGUAGES
 from enrichment.company_sentiment.result_file import FORMATS
+from enrichment.company_sentiment.wikipedia import MAX_IN_FLIGHT
 from enrichment.settings import Settings, setting
 
 
@@ -55,6 +56,19 @@ class SentimentSettings(Settings):
         True,
         "Take a text's sentiment from the cache when it was analysed before; off: ask "
         "Comprehend again and refresh the cache.",
+    )
+    request_slots_table: str = setting(
+        "request_slots",
+        "DynamoDB table of the deployment's request slots (key `slot`); one per deployment.",
+        minLength=3,
+        maxLength=255,
+    )
+    wikipedia_slots: int = setting(
+        MAX_IN_FLIGHT,
+        "Wikipedia requests in flight at once across the whole deployment (Wikimedia asks "
+        "for at most 3).",
+        minimum=1,
+        maximum=MAX_IN_FLIGHT,
     )
     max_error_share: float = setting(
         0.2,

@@ -9,7 +9,9 @@ connection, so the same code talks to en.wikipedia.org or to the local stand-in.
 
 One request asks about up to :data:`MAX_TITLES` titles (the most intros TextExtracts
 gives in one answer); each title's answer is found again through the ``normalized`` and
-``redirects`` lists of the response.
+``redirects`` lists of the response. Every request is sent holding one of the
+deployment's Wikipedia request slots (:mod:`enrichment.request_slots`), so at most
+:data:`MAX_IN_FLIGHT` are in flight however many processes and hosts send them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
+
+from enrichment import request_slots
 
 if TYPE_CHECKING:
     import requests
@@ -31,10 +35,18 @@ USER_AGENT = (
     "ai-enrichment-pipelines/0.1 "
     "(https://github.com/ai-enrichment-pipelines/ai-enrichment-pipelines; data pipelines bot)"
 )
-# An Airflow pool of this many slots keeps at most that many requests in flight.
+# Wikimedia asks for at most this many requests in flight at once. The deployment-wide
+# request slots (the `wikipedia_slots` Param) enforce it; within one process the
+# coalescer sends no more than this at once, and on workers the Airflow pool of this
+# many slots keeps company tasks from waiting on slots in worker processes.
+MAX_IN_FLIGHT = 3
 POOL = "wikipedia"
-POOL_SLOTS = 3
+SLOT_PREFIX = "wikipedia"  # slots wikipedia#0, wikipedia#1, ... of the request slot table
 REQUEST_TIMEOUT = (5.0, 20.0)  # (connect, read) seconds
+# A slot's lease outlives the longest request: connect plus read timeout. The read timeout
+# bounds each wait for bytes, not the whole answer, but an answer is a few kilobytes of
+# JSON that comes in one read; request_slots.CLOCK_MARGIN is added for clock skew.
+LEASE_SECONDS = request_slots.lease_seconds(sum(REQUEST_TIMEOUT))
 # Ask servers to refuse us when replication lag is high, as bots are asked to.
 MAXLAG_SECONDS = 5
 # Retry-After is honoured inside the task this many times; a longer back-off is left to
@@ -163,6 +175,11 @@ def retry_after_seconds(response: requests.Response) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
+def request_slots_in(table, count: int) -> request_slots.RequestSlots:
+    """The deployment's ``count`` Wikipedia request slots in DynamoDB ``table``."""
+    return request_slots.RequestSlots(table, SLOT_PREFIX, count, lease=LEASE_SECONDS)
+
+
 class WikipediaClient:
     """The MediaWiki API on the ``wikipedia_default`` connection, built once per task.
 
@@ -193,9 +210,11 @@ class WikipediaClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def summaries(self, titles: Sequence[str], sentences: int) -> dict[str, Summary]:
+    def summaries(
+        self, titles: Sequence[str], sentences: int, slots: request_slots.RequestSlots
+    ) -> dict[str, Summary]:
         """The first ``sentences`` sentences of the intro of each of ``titles`` (at most
-        :data:`MAX_TITLES`), in one request."""
+        :data:`MAX_TITLES`), in one request sent holding one of ``slots``."""
         import requests
 
         answers = {title: invalid for title in titles if (invalid := invalid_title(title))}
@@ -208,7 +227,9 @@ class WikipediaClient:
             requests.Request("GET", self._url, params=summary_request(asked, sentences))
         )
         for attempt in range(1, THROTTLE_ATTEMPTS + 1):
-            response = self._hook.run_and_check(self._session, request, self._hook.merged_extra)
+            # The one place a request goes out; its slot is freed before any Retry-After.
+            with slots.hold():
+                response = self._hook.run_and_check(self._session, request, self._hook.merged_extra)
             wait = retry_after_seconds(response)
             if wait is None:
                 break
