@@ -32,6 +32,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/crawl_rate.py
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/request_slots.py
+	$(BIN)/python bench/results_page.py
 	$(BIN)/python bench/executors.py
 
 # Recompile the locks after editing requirements.in or requirements-dev.in. The dev lock is

@@ -8,7 +8,8 @@ tighter timeouts) overrides ``airflow_options`` and ``airflow_settings``. The fi
 measured (start-up, run and backfill wall times) are written to
 ``test-artifacts/e2e-figures.<module>.json``.
 
-``isolated/`` holds the image_labels tests, which feed the crawler refused addresses:
+``page`` is a Chromium page for the modules that drive the web UI. ``isolated/`` holds
+the image_labels tests, which feed the crawler refused addresses:
 its ``test_namespace.py`` runs them in a network namespace of their own. The REST
 helpers the tests share (unpause, wait for a run, ...) are in ``tests/support/airflow_runs.py``.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -103,3 +105,37 @@ def company_names(airflow: LocalAirflow, dynamodb) -> list[str]:
         ProjectionExpression="#n", ExpressionAttributeNames={"#n": "name"}
     )
     return sorted(item["name"] for item in items["Items"])
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps calling Google's hosts, which
+# this machine's closed network refuses; nothing here may leave 127.0.0.1.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def page() -> Iterator:
+    """A page of Debian's Chromium driven by Playwright (its own browser download does
+    not work offline), 1600 x 1000."""
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(
+            f"{CHROMIUM} not found: the browser test drives Debian's Chromium "
+            "(`apt-get install chromium`; `make test` installs it when run as root)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1600, "height": 1000})
+        context.set_default_timeout(30_000)
+        yield context.new_page()
+        browser.close()

@@ -11,11 +11,9 @@ import csv
 import io
 import json
 import os
-import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from urllib.parse import unquote
 
 import pytest
@@ -199,37 +197,7 @@ def test_backfill_three_dates_then_again_with_the_cli_changes_nothing(
         assert read_rows(s3, name) == rows[name], name
 
 
-CHROMIUM = "/usr/bin/chromium"
-# Without the background-networking flags Chromium keeps calling Google's hosts, which
-# this machine's closed network refuses; nothing here may leave 127.0.0.1.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT = ARTIFACTS / "company_sentiment_mapped_enrich.png"
-
-
-@pytest.fixture(scope="module")
-def page() -> Iterator:
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(
-            f"{CHROMIUM} not found: the browser test drives Debian's Chromium "
-            "(`apt-get install chromium`; `make test` installs it when run as root)"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1600, "height": 1000})
-        context.set_default_timeout(30_000)
-        yield context.new_page()
-        browser.close()
 
 
 def test_trigger_from_the_ui_with_a_changed_param(page, airflow, api, unpaused, s3, company_names):

@@ -28,6 +28,7 @@ import importlib, importlib.util, json, pkgutil
 import enrichment
 from enrichment.bootstrap import COMPANIES_FILE, load_companies
 from enrichment.image_labels.sites import load_sites, sites_file
+from enrichment.results_page.app import Resources
 
 DEV_TOOLS = ("moto", "pytest", "playwright", "dev")
 modules = sorted(m.name for m in pkgutil.walk_packages(enrichment.__path__, "enrichment."))
@@ -40,6 +41,7 @@ print(json.dumps({
     "sites_file": str(sites_file()),
     "sites": [site.name for site in load_sites()],
     "dev_tools": [name for name in DEV_TOOLS if importlib.util.find_spec(name)],
+    "templates": Resources().templates.list_templates(),
 }))
 """
 
@@ -83,6 +85,7 @@ def test_wheel_holds_the_package_and_its_config_and_no_dev_tooling(wheel: Path):
     assert "enrichment/config/sites.yaml" in names
     assert "enrichment/company_sentiment/athena/sentiment_csv.sql" in names
     assert "enrichment/company_sentiment/athena/sentiment_parquet.sql" in names
+    assert "enrichment/results_page/templates/overview.html" in names
     top_level = {name.split("/")[0] for name in names}
     assert {name for name in top_level if not name.endswith(".dist-info")} == {"enrichment"}
     assert not [name for name in names if Path(name).name in ("sites.local.yaml", "demo.py")]
@@ -102,3 +105,5 @@ def test_installed_wheel_imports_and_loads_its_config(installed: Path, tmp_path:
     assert probe["sites_file"].endswith("enrichment/config/sites.yaml")
     assert probe["sites"] == ["python_org"]
     assert probe["dev_tools"] == []
+    templates = ROOT / "include" / "enrichment" / "results_page" / "templates"
+    assert probe["templates"] == sorted(path.name for path in templates.glob("*.html"))

@@ -8,4 +8,5 @@ from tests.support.netns import run_in_namespace
 
 
 def test_image_labels_end_to_end_in_its_own_network_namespace():
-    run_in_namespace("tests/e2e/isolated", timeout=900)
+    # Two modules, each with an Airflow of its own: image_labels, then the results page.
+    run_in_namespace("tests/e2e/isolated", timeout=1500)
