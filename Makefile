@@ -35,6 +35,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/request_slots.py
 	$(BIN)/python bench/results_page.py
+	$(BIN)/python bench/executors.py
 
 # Recompile the locks after editing requirements.in or requirements-dev.in. The dev lock is
 # constrained by the runtime one (its first line), so it is compiled second and can never
@@ -45,12 +46,16 @@ lock: $(VENV)/.installed
 
 # The local Airflow (web UI on http://127.0.0.1:8980, admin / admin) with the stand-ins:
 # `airflow` stays in the foreground until Ctrl-C; `airflow-up` / `airflow-down` run it in
-# the background.
+# the background. `EXECUTOR=celery` runs the CeleryExecutor with `WORKERS` workers;
+# `TRIGGERERS` sets the triggerers; the defaults are dev/airflow_local.py's.
+AIRFLOW_OPTIONS = $(if $(EXECUTOR),--executor $(EXECUTOR)) $(if $(WORKERS),--workers $(WORKERS)) \
+	$(if $(TRIGGERERS),--triggerers $(TRIGGERERS))
+
 airflow: $(VENV)/.installed
-	$(BIN)/python -m dev.airflow_local run
+	$(BIN)/python -m dev.airflow_local run $(AIRFLOW_OPTIONS)
 
 airflow-up: $(VENV)/.installed
-	$(BIN)/python -m dev.airflow_local up
+	$(BIN)/python -m dev.airflow_local up $(AIRFLOW_OPTIONS)
 
 airflow-down: $(VENV)/.installed
 	$(BIN)/python -m dev.airflow_local down

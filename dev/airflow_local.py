@@ -8,39 +8,58 @@ the stand-ins; the login is ``admin`` / ``admin``.
 
 The metadata database is PostgreSQL when one answers (database ``enrichment_airflow``,
 created if missing): Airflow's default SQLite locks ("database is locked") when the
-LocalExecutor runs mapped tasks side by side. Without PostgreSQL it falls back to SQLite
-and runs one task at a time.
+LocalExecutor runs mapped tasks side by side. Without PostgreSQL it falls back to SQLite,
+runs one task at a time and loads ``dev/sqlite_settings/airflow_local_settings.py``.
+
+The executor is the LocalExecutor, or with ``--executor celery`` the CeleryExecutor:
+``--workers`` Celery workers (``airflow celery worker``) on the Redis at
+``ENRICHMENT_REDIS_URL`` (``redis://127.0.0.1:6379/0``), with the metadata database,
+which must then be PostgreSQL, as Celery's result backend. ``--triggerers`` runs more
+than one triggerer with either executor.
 
     python -m dev.airflow_local run | up | down | status | env
+        [--executor local|celery] [--workers N] [--triggerers N]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import secrets
 import shlex
 import signal
+import socket
 import sys
 import time
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dev import PROJECT_ROOT
 from dev.processes import Supervised, run_step, stop_all, wait_until_healthy
 from dev.stack import DEFAULT_STATE_DIR, Stack, airflow_env, port_is_free
+from dev.worker_hostname import WORKER_HOSTNAME_ENV
 
 DEFAULT_PORT = 8980
 DEFAULT_DATABASE = "enrichment_airflow"
 USERNAME = PASSWORD = "admin"
 MAX_MAP_LENGTH = 5000
 CALLBACKS_PER_LOOP = 500
-# Started in this order; stopped in reverse, so the API server that running tasks report to
-# goes last.
+# Started in this order (with any further triggerers and the Celery workers before the
+# scheduler); stopped in reverse, so the API server that running tasks report to goes last.
 COMPONENTS = ("api-server", "dag-processor", "triggerer", "scheduler")
+EXECUTORS = {"local": "LocalExecutor", "celery": "CeleryExecutor"}
+DEFAULT_WORKERS = 2
+# Task processes per Celery worker. Each is a process of its own (fork, DAG parse, about
+# 150 MB) that mostly waits on remote APIs; two workers of 4 give the 8 slots the
+# LocalExecutor has here. Airflow's default, 16, sizes a worker that has a machine to itself.
+DEFAULT_WORKER_CONCURRENCY = 4
+REDIS_URL = "redis://127.0.0.1:6379/0"
+# Airflow local settings for SQLite (see its docstring).
+SQLITE_SETTINGS = PROJECT_ROOT / "dev" / "sqlite_settings"
 # Run before the components start; docker compose's init service runs the same commands.
 # Names resolve in the virtualenv, which env() puts first on PATH.
 INIT_STEPS = {
@@ -95,6 +114,20 @@ def drop_database(host: str, name: str) -> None:
         )
 
 
+def _python_path(folder: Path) -> str:
+    """``PYTHONPATH`` with ``folder`` after what ours already holds."""
+    return os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(folder)]))
+
+
+def redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping())
+    except redis.RedisError:
+        return False
+
+
 def postgres_url(host: str, name: str) -> str:
     from sqlalchemy.engine import URL
 
@@ -129,6 +162,22 @@ class MetadataDatabase:
         """Database ``name`` on the PostgreSQL server at ``host``, created if missing."""
         ensure_database(host, name)
         return cls(postgres_url(host, name), parallelism=8)
+
+    def celery_result_backend(self) -> str:
+        """This database as Celery's result backend. The driver is named: for a bare
+        ``db+postgresql://`` Celery's SQLAlchemy picks psycopg 3, which is not installed."""
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.url)
+        if url.get_backend_name() != "postgresql":
+            raise RuntimeError(
+                "the CeleryExecutor needs PostgreSQL for the metadata database and Celery's "
+                f"results, not {url.get_backend_name()}; no PostgreSQL answered on "
+                f"{' or '.join(POSTGRES_HOSTS)} as user {os.environ.get('PGUSER', 'postgres')}: "
+                "start one (e.g. `apt-get install postgresql`) or set ENRICHMENT_AIRFLOW_DB_URL"
+            )
+        psycopg2 = url.set(drivername="postgresql+psycopg2")
+        return "db+" + psycopg2.render_as_string(hide_password=False)
 
 
 class ApiClient:
@@ -176,6 +225,16 @@ def health(base_url: str) -> dict[str, str]:
     return {name: part.get("status") for name, part in response.json().items()}
 
 
+@dataclass(frozen=True)
+class Component:
+    """One ``airflow`` process: ``airflow-<name>`` names its pid file and log; ``env`` is
+    what it adds to the environment every component shares."""
+
+    name: str
+    command: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)
+
+
 class LocalAirflow:
     """The Airflow components of one state directory, on the stand-ins of ``stack``."""
 
@@ -185,18 +244,76 @@ class LocalAirflow:
         state_dir: Path = DEFAULT_STATE_DIR,
         port: int | None = None,
         database: MetadataDatabase | None = None,
+        executor: str = "local",
+        workers: int = DEFAULT_WORKERS,
+        triggerers: int = 1,
+        worker_concurrency: int = DEFAULT_WORKER_CONCURRENCY,
     ) -> None:
+        if executor not in EXECUTORS:
+            raise ValueError(f"executor {executor!r}: one of {', '.join(EXECUTORS)}")
+        if min(workers, triggerers, worker_concurrency) < 1:
+            raise ValueError("workers, triggerers and worker concurrency start at 1")
         self.stack = stack
         self.state_dir = Path(state_dir)
         self.port = port or int(os.environ.get("ENRICHMENT_AIRFLOW_PORT", DEFAULT_PORT))
         self._database = database
+        self.executor = executor
+        self.worker_concurrency = worker_concurrency
         self.home = self.state_dir / "airflow"
         self.logs = self.state_dir / "logs"
-        # One per component, in ``COMPONENTS`` order.
+        self.broker_url = os.environ.get("ENRICHMENT_REDIS_URL", REDIS_URL)
+        # Every key of this Airflow's Celery in Redis starts with this (queues, unacked
+        # messages, the workers' control channel), so two local Airflows on one Redis, as
+        # test sessions running side by side, never take each other's tasks.
+        digest = hashlib.sha256(str(self.state_dir.resolve()).encode()).hexdigest()[:12]
+        self.broker_prefix = f"enrichment-{digest}:"
+        self.components = self._components(workers if executor == "celery" else 0, triggerers)
+        # One per component, in ``components`` order.
         self.processes = [
-            Supervised(f"airflow-{component}", self.state_dir, stop_timeout=STOP_TIMEOUT)
-            for component in COMPONENTS
+            Supervised(f"airflow-{c.name}", self.state_dir, stop_timeout=STOP_TIMEOUT)
+            for c in self.components
         ]
+
+    def _components(self, workers: int, triggerers: int) -> list[Component]:
+        api_server, dag_processor, triggerer, scheduler = (
+            Component(name, ("airflow", name)) for name in COMPONENTS
+        )
+        # Processes on one machine share its hostname and log folder, and a log server
+        # serves the whole folder: the first triggerer serves every triggerer's trigger
+        # logs. The workers serve none: the API server reads their task logs from the
+        # folder (a worker on a machine of its own serves its own, see the README).
+        more_triggerers = [
+            Component(f"triggerer-{n}", (*triggerer.command, "--skip-serve-logs"))
+            for n in range(2, triggerers + 1)
+        ]
+        host = socket.gethostname()
+        celery_workers = [
+            Component(
+                f"worker-{n}",
+                (
+                    "airflow",
+                    "celery",
+                    "worker",
+                    "--celery-hostname",
+                    f"worker-{n}@{host}",
+                    "--skip-serve-logs",
+                ),
+                env={
+                    "AIRFLOW__CORE__HOSTNAME_CALLABLE": "dev.worker_hostname.hostname",
+                    WORKER_HOSTNAME_ENV: f"worker-{n}@{host}",
+                    # `dev.worker_hostname` must import there: dev/ is not installed.
+                    "PYTHONPATH": _python_path(PROJECT_ROOT),
+                },
+            )
+            for n in range(1, workers + 1)
+        ]
+        return [api_server, dag_processor, triggerer, *more_triggerers, *celery_workers, scheduler]
+
+    @property
+    def worker_hostnames(self) -> list[str]:
+        """The Celery workers' names: their Celery node names and their task instances'
+        ``hostname``."""
+        return [c.env[WORKER_HOSTNAME_ENV] for c in self.components if WORKER_HOSTNAME_ENV in c.env]
 
     @property
     def database(self) -> MetadataDatabase:
@@ -222,10 +339,11 @@ class LocalAirflow:
         passwords = self.home / "simple_auth_manager_passwords.json"
         passwords.write_text(json.dumps({USERNAME: PASSWORD}))
         settings = {
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-            "AIRFLOW__CORE__PARALLELISM": str(self.database.parallelism),
+            "AIRFLOW__CORE__EXECUTOR": EXECUTORS[self.executor],
+            "AIRFLOW__CORE__PARALLELISM": str(self.parallelism),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.database.url,
-            "AIRFLOW__API__HOST": "127.0.0.1",
+            # Loopback unless workers on other machines must reach the execution API.
+            "AIRFLOW__API__HOST": os.environ.get("ENRICHMENT_AIRFLOW_HOST", "127.0.0.1"),
             "AIRFLOW__API__PORT": str(self.port),
             # Tasks report to the execution API of this API server, not the default :8080.
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
@@ -240,21 +358,49 @@ class LocalAirflow:
             "AIRFLOW__API_AUTH__JWT_SECRET": self._secret("jwt_secret"),
             "AIRFLOW__API__SECRET_KEY": self._secret("secret_key"),
         }
+        if self.executor == "celery":
+            settings |= self.celery_settings()
+        if self.database.url.startswith("sqlite"):
+            settings["PYTHONPATH"] = _python_path(SQLITE_SETTINGS)
         # The init steps, the components and the executor's workers start `airflow` by name.
         path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
         return {"PATH": path} | airflow_env(self.state_dir) | self.stack.connection_env() | settings
+
+    @property
+    def parallelism(self) -> int:
+        """Task instances running at once: with Celery, the workers' slots, so none waits
+        in the queue long enough for `[scheduler] task_queued_timeout` to take it back."""
+        if self.executor == "celery":
+            return len(self.worker_hostnames) * self.worker_concurrency
+        return self.database.parallelism
+
+    def celery_settings(self) -> dict[str, str]:
+        return {
+            "AIRFLOW__CELERY__BROKER_URL": self.broker_url,
+            "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX": self.broker_prefix,
+            # A message a worker took and never finished goes back to the queue after this
+            # long (Airflow's default, set to say so): a killed worker's tasks come back
+            # sooner, as retries, through the scheduler's task heartbeat timeout.
+            "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT": "86400",
+            "AIRFLOW__CELERY__RESULT_BACKEND": self.database.celery_result_backend(),
+            "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(self.worker_concurrency),
+        }
 
     def env(self) -> dict[str, str]:
         """Environment for the components and for ``airflow`` commands against them."""
         return os.environ | self.settings()
 
     def running(self) -> list[str]:
-        return [c for c, process in zip(COMPONENTS, self.processes, strict=True) if process.alive()]
+        return [c.name for c, p in zip(self.components, self.processes, strict=True) if p.alive()]
+
+    def all_running(self) -> bool:
+        return self.running() == [c.name for c in self.components]
 
     def up(self) -> float:
-        """Start everything that is not running yet; the seconds until the API is healthy."""
+        """Start everything that is not running yet; the seconds until the API is healthy
+        (and, with Celery, every worker answers)."""
         started = time.monotonic()
-        if self.running() == list(COMPONENTS) and self._ready():
+        if self.all_running() and self._ready():
             return 0.0
         self.down()
         if not port_is_free(self.port):
@@ -262,25 +408,49 @@ class LocalAirflow:
                 f"port {self.port} for the Airflow API server is taken by another program; "
                 "free it or set ENRICHMENT_AIRFLOW_PORT"
             )
+        if self.executor == "celery" and not redis_answers(self.broker_url):
+            raise RuntimeError(
+                f"the CeleryExecutor needs Redis as its broker and none answers at "
+                f"{self.broker_url}: start one (`apt-get install redis-server`, then "
+                "`redis-server --daemonize yes`) or set ENRICHMENT_REDIS_URL"
+            )
+        env = self.env()  # with Celery, fails here unless the database is PostgreSQL
         self.stack.up()
-        env = self.env()
         for name, command in INIT_STEPS.items():
             run_step(name, command, env, self.logs / f"{name}.log")
-        for component in COMPONENTS:
-            self.start(component, env)
+        for component in self.components:
+            self.start(component.name, env)
         deadline = started + READY_TIMEOUT
         wait_until_healthy("local Airflow", self._ready, self.processes, deadline, interval=0.5)
         self._wait_for_dags(deadline)
         return time.monotonic() - started
 
-    def start(self, component: str, env: dict[str, str] | None = None) -> None:
+    def process(self, name: str) -> Supervised:
+        """The process of component ``name`` (``triggerer``, ``worker-2``, ...)."""
+        return self.processes[[c.name for c in self.components].index(name)]
+
+    def start(self, name: str, env: dict[str, str] | None = None) -> None:
         """Start one component (again, after it was stopped or killed)."""
-        process = self.processes[COMPONENTS.index(component)]
-        process.start(["airflow", component], env=env or self.env())
+        component = self.components[[c.name for c in self.components].index(name)]
+        self.process(name).start(component.command, env=(env or self.env()) | component.env)
 
     def _ready(self) -> bool:
         status = health(self.url)
-        return bool(status) and all(value == "healthy" for value in status.values())
+        healthy = bool(status) and all(value == "healthy" for value in status.values())
+        return healthy and set(self.worker_hostnames) <= self.workers_answering()
+
+    def workers_answering(self) -> set[str]:
+        """The Celery workers that answer a ping through the broker (none without Celery)."""
+        if self.executor != "celery":
+            return set()
+        from celery import Celery
+
+        app = Celery(broker=self.broker_url)
+        app.conf.broker_transport_options = {"global_keyprefix": self.broker_prefix}
+        try:
+            return {name for reply in app.control.ping(timeout=1.0) for name in reply}
+        finally:
+            app.close()
 
     def _wait_for_dags(self, deadline: float) -> None:
         """Until the DAG processor has parsed every DAG file, into a DAG or an import error
@@ -305,11 +475,19 @@ class LocalAirflow:
         return ApiClient(self.url)
 
     def down(self) -> None:
-        stop_all(self.processes)
+        """Stop the components, and any other this state directory recorded: the workers
+        of an earlier ``--executor celery`` start go too with a plain ``down``."""
+        known = {process.name for process in self.processes}
+        others = [
+            Supervised(pid_file.stem, self.state_dir, stop_timeout=STOP_TIMEOUT)
+            for pid_file in sorted(self.state_dir.glob("airflow-*.pid"))
+            if pid_file.stem not in known
+        ]
+        stop_all(self.processes + others)
 
     def status(self) -> dict[str, str]:
         running = self.running()
-        processes = {c: "running" if c in running else "stopped" for c in COMPONENTS}
+        processes = {c.name: "running" if c.name in running else "stopped" for c in self.components}
         return processes | {f"health.{k}": v for k, v in health(self.url).items()}
 
 
@@ -318,6 +496,11 @@ def _print_ready(airflow: LocalAirflow, seconds: float) -> None:
     for filename, error in airflow.import_errors().items():
         print(f"Import error in dags/{filename}:\n{error}")
     print(f"Metadata database: {airflow.database.url}")
+    if airflow.executor == "celery":
+        print(
+            f"Celery: {', '.join(airflow.worker_hostnames)} on {airflow.broker_url} "
+            f"(key prefix {airflow.broker_prefix}), {airflow.worker_concurrency} task slots each"
+        )
     print(f"Logs: {airflow.logs}/airflow-*.log, task logs under {airflow.home}/logs/")
 
 
@@ -329,9 +512,27 @@ def main() -> None:
         help="run: start and stay in the foreground until Ctrl-C; up/down: in the background",
     )
     parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
+    parser.add_argument("--executor", choices=list(EXECUTORS), default="local")
+    parser.add_argument(
+        "--workers", type=int, default=DEFAULT_WORKERS, help="Celery workers (with celery)"
+    )
+    parser.add_argument(
+        "--worker-concurrency",
+        type=int,
+        default=DEFAULT_WORKER_CONCURRENCY,
+        help="task processes per Celery worker",
+    )
+    parser.add_argument("--triggerers", type=int, default=1)
     args = parser.parse_args()
     stack = Stack(args.state_dir)
-    airflow = LocalAirflow(stack, args.state_dir)
+    airflow = LocalAirflow(
+        stack,
+        args.state_dir,
+        executor=args.executor,
+        workers=args.workers,
+        triggerers=args.triggerers,
+        worker_concurrency=args.worker_concurrency,
+    )
     if args.command == "down":
         airflow.down()
         stack.down()
@@ -354,7 +555,7 @@ def _run_in_foreground(airflow: LocalAirflow) -> None:
     try:
         _print_ready(airflow, airflow.up())
         print("Press Ctrl-C to stop.")
-        while airflow.running() == list(COMPONENTS):
+        while airflow.all_running():
             time.sleep(1)
         print("An Airflow component exited; see its log. Stopping.")
     except KeyboardInterrupt:

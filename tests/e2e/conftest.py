@@ -3,7 +3,9 @@
 It is started once per test module, exactly as ``make airflow`` starts it (same runner,
 same init steps), on the session's stand-ins, a free port and a PostgreSQL database of
 its own that is dropped afterwards; one module at a time, so two never share the two
-cores. The figures measured (start-up, run and backfill wall times) are written to
+cores. A module that needs another shape of it (the CeleryExecutor, two triggerers,
+tighter timeouts) overrides ``airflow_options`` and ``airflow_settings``. The figures
+measured (start-up, run and backfill wall times) are written to
 ``test-artifacts/e2e-figures.<module>.json``.
 
 ``page`` is a Chromium page for the modules that drive the web UI. ``isolated/`` holds
@@ -18,6 +20,7 @@ import json
 import secrets
 import shutil
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -44,7 +47,24 @@ def figures(request: pytest.FixtureRequest) -> Iterator[dict[str, float | str]]:
 
 
 @pytest.fixture(scope="module")
-def airflow(stack: Stack, figures: dict[str, float]) -> Iterator[LocalAirflow]:
+def airflow_options() -> dict[str, Any]:
+    """``LocalAirflow`` arguments beyond the stand-ins, state, port and database."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def airflow_settings() -> dict[str, str]:
+    """Environment the components get on top of the runner's settings."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def airflow(
+    stack: Stack,
+    figures: dict[str, float],
+    airflow_options: dict[str, Any],
+    airflow_settings: dict[str, str],
+) -> Iterator[LocalAirflow]:
     host = postgres_host()
     name = f"enrichment_e2e_{secrets.token_hex(4)}"
     state_dir = SESSION_DIR / f"airflow-e2e-{name}"
@@ -56,11 +76,13 @@ def airflow(stack: Stack, figures: dict[str, float]) -> Iterator[LocalAirflow]:
         else MetadataDatabase(f"sqlite:///{state_dir / 'airflow' / 'airflow.db'}", parallelism=1)
     )
     figures["metadata_database"] = database.url.split(":", 1)[0]
-    local = LocalAirflow(stack, state_dir, port=free_port(), database=database)
+    local = LocalAirflow(stack, state_dir, port=free_port(), database=database, **airflow_options)
     # A killed triggerer's triggers go to a live one after this many seconds without its
     # heartbeat (Airflow's default 30 s): tests that kill one need not wait that long.
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setenv("AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD", "10")
+    for variable, value in airflow_settings.items():
+        monkeypatch.setenv(variable, value)
     try:
         figures["airflow_start_s"] = round(local.up(), 1)
         yield local
@@ -74,6 +96,15 @@ def airflow(stack: Stack, figures: dict[str, float]) -> Iterator[LocalAirflow]:
 @pytest.fixture(scope="module")
 def api(airflow: LocalAirflow) -> ApiClient:
     return airflow.api()
+
+
+@pytest.fixture(scope="module")
+def company_names(airflow: LocalAirflow, dynamodb) -> list[str]:
+    """The companies of the seeded table, as the scan task will find them."""
+    items = dynamodb.Table("fang").scan(
+        ProjectionExpression="#n", ExpressionAttributeNames={"#n": "name"}
+    )
+    return sorted(item["name"] for item in items["Items"])
 
 
 CHROMIUM = "/usr/bin/chromium"

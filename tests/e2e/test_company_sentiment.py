@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from dev.airflow_local import COMPONENTS, PASSWORD, USERNAME, ApiClient, LocalAirflow
+from dev.airflow_local import PASSWORD, USERNAME, ApiClient, LocalAirflow
 from dev.standins.wikipedia_api import Corpus
 from enrichment.company_sentiment.rows import COLUMNS
 from tests.support import ARTIFACTS
@@ -37,15 +37,6 @@ BACKFILL_DATES = ["2026-03-01", "2026-03-02", "2026-03-03"]
 # waits for one of the 3 Wikipedia pool slots, so 3 dates of all 36 would take minutes.
 BACKFILL_TABLE = "fang_backfill"
 BACKFILL_COMPANIES = ["Amazon", "Delta", "Enron", "Globex Corporation", "Netflix", "Tesla Motors"]
-
-
-@pytest.fixture(scope="module")
-def company_names(dynamodb) -> list[str]:
-    """The companies of the seeded table, as the scan task will find them."""
-    items = dynamodb.Table("fang").scan(
-        ProjectionExpression="#n", ExpressionAttributeNames={"#n": "name"}
-    )
-    return sorted(item["name"] for item in items["Items"])
 
 
 @pytest.fixture(scope="module")
@@ -316,7 +307,7 @@ def test_a_killed_triggerer_loses_no_company(
         assert time.monotonic() < deadline, "no company finished"
         time.sleep(0.2)
 
-    triggerer = airflow.processes[COMPONENTS.index("triggerer")]
+    triggerer = airflow.process("triggerer")
     os.killpg(triggerer.running()[0], signal.SIGKILL)
     done_before = sum(
         ti["state"] == "success" for ti in task_instances(api, DAG_ID, run_id, "enrich")
