@@ -158,23 +158,25 @@ def test_init_runs_the_local_runners_steps_through_the_same_entry_points():
 
 
 def test_settings_match_the_local_runner(tmp_path):
-    """The same settings, but the executor: compose runs Celery, the local runner's
-    default stays the LocalExecutor."""
+    """The settings of the local runner with ``--executor celery`` (its default stays the
+    LocalExecutor); the broker is compose's own Redis service."""
     environment = SERVICES_BY_NAME["airflow-scheduler"]["environment"]
-    local = LocalAirflow(
-        Stack(tmp_path),
-        tmp_path,
-        port=8080,
-        database=MetadataDatabase("postgresql+psycopg2://airflow:airflow@postgres/airflow", 8),
+    database = MetadataDatabase("postgresql+psycopg2://airflow:airflow@postgres/airflow", 8)
+    local = LocalAirflow(Stack(tmp_path), tmp_path, port=8080, database=database).env()
+    celery = LocalAirflow(
+        Stack(tmp_path), tmp_path, port=8080, database=database, executor="celery"
     ).env()
     assert local["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    assert environment["AIRFLOW__CORE__EXECUTOR"] == celery["AIRFLOW__CORE__EXECUTOR"]
     assert environment["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert environment["AIRFLOW__CELERY__BROKER_URL"] == "redis://redis:6379/0"
     for name in (
+        "AIRFLOW__CELERY__RESULT_BACKEND",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS",
         "AIRFLOW__CORE__LOAD_EXAMPLES",
     ):
-        assert environment[name] == local[name], name
+        assert environment[name] == celery[name], name
     assert environment["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == (
         "http://airflow-apiserver:8080/execution/"
     )
