@@ -1,6 +1,6 @@
 """A real local Airflow without Docker: API server (web UI), scheduler, DAG processor, triggerer.
 
-The same four components as the docker compose services, each an ``airflow`` process of
+The four core components of the docker compose services, each an ``airflow`` process of
 the virtualenv with its pid and log under the state directory (``.local/`` by default),
 started after the local stand-ins, ``airflow db migrate`` and ``python -m
 enrichment.bootstrap`` (the compose init service's entry point). The connections point at
