@@ -131,8 +131,10 @@ def page() -> Iterator:
             f"{CHROMIUM} not found: the browser test drives Debian's Chromium "
             "(`apt-get install chromium`; `make test` installs it when run as root)"
         )
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect() has its own 5 s default, too short for a UI page loading on a busy machine.
+    expect.set_options(timeout=30_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1600, "height": 1000})
