@@ -115,6 +115,7 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_no_company(
 ):
     names = synthetic_table("fang_celery_kill", 24)
     wikipedia_control.latency(2.0)  # each company's task runs a few seconds
+    wikipedia_control.reset()  # the in-flight count of this run, kill included
     conf = {"companies_table": "fang_celery_kill", "prefix": "e2e-celery-kill/"}
     run_id = trigger(api, "2026-11-13", conf)
     deadline = time.monotonic() + RUN_TIMEOUT
@@ -166,3 +167,8 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_no_company(
     rows = read_rows(s3, "e2e-celery-kill/ds=2026-11-13/fang_celery_kill_sentiment.csv")
     assert [row["name"] for row in rows] == names  # each company once, none lost
     assert {row["status"] for row in rows} == {"ok"}
+    # Wikipedia etiquette across both workers, while one died holding a request slot.
+    figures["celery_killed_worker_max_wikipedia_in_flight"] = wikipedia_control.stats()[
+        "max_in_flight"
+    ]
+    assert figures["celery_killed_worker_max_wikipedia_in_flight"] <= 3
