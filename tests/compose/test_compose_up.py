@@ -2,7 +2,7 @@
 here, every health check green, both DAGs run to success through the published REST API
 with their outputs in the AWS stand-in, no import errors, the Celery workers scaled to two,
 Flower's profile showing both, then everything torn down (``down --volumes``, the engine
-stopped), also on failure.
+stopped, the host's iptables rules put back), also on failure.
 
 No registry is reachable, so the public images the files name are local stand-ins built
 first under the same names (``tests/compose/base_images/``); the compose file and the
@@ -10,6 +10,14 @@ Dockerfile run unchanged. Images stay in the engine's data directory between run
 the first run builds them. Needs root, Debian's ``docker.io`` and ``debootstrap`` (``make
 test`` installs them); without them the test fails and says so. Leave it out with
 ``-m "not compose"``. Timings go to ``test-artifacts/compose-figures.json``.
+
+The sample site hands the crawler addresses it must refuse (10.0.0.1, 169.254.169.254).
+Inside Docker such a request would leave the machine, so once ``compose build`` has built
+the images (it needs PyPI), and before any container starts, the engine drops everything
+forwarded from a Docker bridge to anything else (``DockerEngine.block_egress``). The drop
+rules' packet counter is the canary: it must be 0 once every service is up, rise when a
+container curls 10.0.0.1 on purpose (and the curl must fail), and, zeroed after that,
+still be 0 at the end, after the DAGs ran.
 """
 
 from __future__ import annotations
@@ -47,6 +55,8 @@ APPEAR_TIMEOUT = 180.0
 # tests of the session put in the environment, such as their AIRFLOW_CONN_*).
 OWN_VARIABLES = ("AIRFLOW", "ENRICHMENT", "AWS_STANDIN_PORT", "FLOWER_PORT")
 CELERY_APP = "airflow.providers.celery.executors.celery_executor.app"
+# Off the Docker networks: the canary's deliberate probe, from a service that has curl.
+EGRESS_PROBE = ("aws", "http://10.0.0.1/")
 
 
 class Compose:
@@ -62,9 +72,8 @@ class Compose:
         # When `up` was started (time.monotonic()), for the time to a first green run.
         self.started: float | None = None
 
-    def __call__(self, *args: str) -> str:
-        """Compose's output; a failure fails the test with the end of it."""
-        done = subprocess.run(
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             # No .env: a developer's settings (real AWS, say) must not reach the test.
             [self.binary, "--env-file", "/dev/null", "-p", PROJECT, *args],
             cwd=PROJECT_ROOT,
@@ -72,6 +81,10 @@ class Compose:
             capture_output=True,
             text=True,
         )
+
+    def __call__(self, *args: str) -> str:
+        """Compose's output; a failure fails the test with the end of it."""
+        done = self.run(*args)
         if done.returncode != 0:
             pytest.fail(f"docker compose {' '.join(args)}:\n{(done.stdout + done.stderr)[-4000:]}")
         return done.stdout
@@ -122,6 +135,7 @@ def engine() -> Iterator[DockerEngine]:
     yield engine
     engine.stop()
     assert engine.process.poll() is not None, "dockerd is still running"
+    assert engine.host_changes() == [], "the host's network state was not put back"
 
 
 @pytest.fixture(scope="module")
@@ -141,17 +155,37 @@ def compose(engine: DockerEngine, ports: dict[str, int], figures) -> Iterator[Co
     project = Compose(engine, ports)
     try:
         project.started = time.monotonic()
+        project("build")
+        figures["compose_build_s"] = round(time.monotonic() - project.started, 1)
+        engine.block_egress()
+        # Only the build cache now: a build step reaching PyPI would be dropped.
         project("up", "--build", "--detach")
         figures["compose_up_build_s"] = round(time.monotonic() - project.started, 1)
         project.wait_healthy()
         figures["compose_healthy_s"] = round(time.monotonic() - project.started, 1)
+        prove_egress_canary(engine, project, figures)
         yield project
     finally:
         project("down", "--volumes", "--remove-orphans")
+        engine.unblock_egress()
         left = subprocess.run(
             ["docker", "ps", "--all", "--quiet"], env=engine.env(), capture_output=True, text=True
         ).stdout.split()
         assert left == [], f"containers left after down: {left}"
+
+
+def prove_egress_canary(engine: DockerEngine, project: Compose, figures) -> None:
+    """Nothing left the Docker networks while the services started; a deliberate request
+    off them fails and is counted; then the count starts again from 0."""
+    figures["egress_packets_at_startup"] = engine.egress_packets()
+    assert figures["egress_packets_at_startup"] == 0, "a container sent packets off the networks"
+    service, url = EGRESS_PROBE
+    probe = project.run("exec", "-T", service, "curl", "--silent", "--max-time", "2", url)
+    figures["egress_packets_probe"] = engine.egress_packets()
+    assert probe.returncode != 0, f"{url} answered {service}: {probe.stdout[-500:]}"
+    assert figures["egress_packets_probe"] > 0, f"{service}'s request to {url} was not counted"
+    engine.zero_egress_packets()
+    assert engine.egress_packets() == 0
 
 
 @pytest.fixture(scope="module")
@@ -257,3 +291,11 @@ def flower_workers(port: int) -> set[str]:
     page = requests.get(f"http://127.0.0.1:{port}/workers?json=1", timeout=30)
     page.raise_for_status()
     return {worker["hostname"] for worker in page.json()["data"]}
+
+
+def test_no_container_sent_a_packet_off_the_docker_networks(engine: DockerEngine, compose, figures):
+    # Last: after both DAGs (the image_labels crawl hands the crawler 10.0.0.1 and
+    # 169.254.169.254), the scaling and Flower.
+    figures["egress_packets_at_end"] = engine.egress_packets()
+
+    assert figures["egress_packets_at_end"] == 0, "packets dropped on their way off the machine"
