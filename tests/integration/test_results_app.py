@@ -9,6 +9,7 @@ call; empty, missing or broken data is a page that says so.
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from datetime import UTC, datetime
 from html import unescape
@@ -29,7 +30,11 @@ IMAGE_ID = "ab" * 32
 def airflow_app(stack, airflow_db):
     from airflow.api_fastapi.app import create_app
 
-    return create_app("core")
+    with pytest.MonkeyPatch.context() as patch:
+        # The secret Airflow generates into airflow.cfg is 16 bytes, under the 64 PyJWT
+        # asks of an HS512 key (InsecureKeyLengthWarning); a deployment sets its own.
+        patch.setenv("AIRFLOW__API_AUTH__JWT_SECRET", secrets.token_urlsafe(64))
+        yield create_app("core")
 
 
 @pytest.fixture(scope="module")
