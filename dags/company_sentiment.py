@@ -7,9 +7,10 @@ the calls of all companies batched), then write one CSV for the logical date to
 `s3://<bucket>/<prefix>ds=YYYY-MM-DD/<table>_sentiment.csv`.
 
 - A missing or ambiguous Wikipedia page is a row with status `not_found` / `ambiguous`.
-- Other failures are retried with backoff; after the last retry the company is a row
-  with status `error`, and the run fails only when the share of `error` rows is above
-  `max_error_share` (the file is written first).
+- Other failures are retried with backoff; after the last retry the company's task
+  fails and the company is a row with status `error` and its last error. The run fails
+  only when the share of `error` rows is above `max_error_share` (the file is written
+  first).
 - Re-running or backfilling a date rewrites that date's file whole.
 - A text analysed before comes from the sentiment cache at no cost (`reuse_sentiment`).
 """
@@ -60,23 +61,23 @@ def company_sentiment():
     # ALL_DONE: the file is written whatever the mapped tasks did, including when an empty
     # table leaves them skipped; without a company list from scan there is nothing to write.
     @task(outlets=[RESULT_FILES], trigger_rule=TriggerRule.ALL_DONE)
-    def load(companies, rows, params=None, dag_run=None, outlet_events=None) -> str:
+    def load(companies, rows, failed_tries, params=None, dag_run=None, outlet_events=None) -> str:
         settings = SentimentSettings.from_params(params)
         ds = partition_date(dag_run)
         # Sliced, the mapped rows come in one request rather than one per company.
-        written = tasks.load(companies, rows[:], settings, ds)
+        written = tasks.load(companies, rows[:], failed_tries[:], settings, ds)
         outlet_events[RESULT_FILES].extra = {"uri": written.uri, "ds": ds}
         written.check_error_share(settings.max_error_share)
         return written.uri
 
     companies = scan()
-    rows = enrich_each(
+    rows, failed_tries = enrich_each(
         companies,
         task_id="enrich",
         pool=POOL,  # on workers, so queued companies wait here, not in a worker for a slot
         map_index_template="{{ task.company['name'] }}",
     )
-    load(companies, rows)
+    load(companies, rows, failed_tries)
 
 
 company_sentiment()

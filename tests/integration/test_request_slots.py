@@ -33,15 +33,18 @@ SLOW_ANSWER = 0.4  # seconds per Wikipedia answer: requests overlap for certain
 
 def fetch_like_a_triggerer(slots_table: str, start, titles: list[str]) -> None:
     """One triggerer's worth: its own clients and coalescer, every title asked at once."""
-    from enrichment.company_sentiment.enricher import Enricher, Enrichment, SummaryGroup
+    from enrichment.clients import Clients
+    from enrichment.company_sentiment.batched_calls import BatchedCalls, SummaryGroup
+    from enrichment.company_sentiment.company_rows import CompanyRows
 
     async def everything() -> None:
-        enrichment = Enrichment(Enricher(), linger=0.05)
+        clients = Clients()
+        rows = CompanyRows(BatchedCalls(clients), linger=0.05)
         group = SummaryGroup(sentences=1, slots_table=slots_table, slots=MAX_IN_FLIGHT)
         start.wait()  # all processes ready: their requests start together
-        summaries = await asyncio.gather(*(enrichment.intros.ask(group, t) for t in titles))
+        summaries = await asyncio.gather(*(rows.intros.ask(group, t) for t in titles))
         assert [s.status for s in summaries] == ["ok"] * len(titles)
-        enrichment.enricher.close()
+        clients.close()
 
     asyncio.run(everything())
 

@@ -8,9 +8,11 @@ import pytest
 
 from enrichment import aws
 from enrichment.bootstrap import ensure_table
+from enrichment.clients import Clients
 from enrichment.company_sentiment import sentiment_cache
+from enrichment.company_sentiment.batched_calls import BatchedCalls, SentimentGroup
 from enrichment.company_sentiment.comprehend import DocumentError, cut_text
-from enrichment.company_sentiment.enricher import Enricher, Scored, SentimentGroup
+from enrichment.company_sentiment.rows import Scored
 
 TEXTS = [
     "Enron collapsed into bankruptcy after a fraud scandal.",
@@ -28,18 +30,18 @@ def group(stack) -> SentimentGroup:
 
 
 @pytest.fixture
-def enricher():
-    enricher = Enricher()
-    yield enricher
-    enricher.close()
+def calls():
+    clients = Clients()
+    yield BatchedCalls(clients)
+    clients.close()
 
 
 def sources(answers) -> list[str]:
     return [answer.source for answer in answers]
 
 
-def test_an_unchanged_text_is_paid_for_once(enricher, group, aws_control):
-    first = enricher.sentiments(group, TEXTS)
+def test_an_unchanged_text_is_paid_for_once(calls, group, aws_control):
+    first = calls.sentiments(group, TEXTS)
 
     assert sources(first) == ["comprehend"] * 4
     assert [answer.sentiment.label for answer in first] == [
@@ -50,15 +52,15 @@ def test_an_unchanged_text_is_paid_for_once(enricher, group, aws_control):
     ]
     assert aws_control.calls("BatchDetectSentiment") == 1
 
-    again = enricher.sentiments(group, TEXTS)
+    again = calls.sentiments(group, TEXTS)
 
     assert sources(again) == ["cache"] * 4
     assert [answer.sentiment for answer in again] == [answer.sentiment for answer in first]
     assert aws_control.calls("BatchDetectSentiment") == 1  # no new call
 
 
-def test_the_cache_keeps_the_answer_the_billing_and_when(enricher, group):
-    (scored,) = enricher.sentiments(group, TEXTS[1:2])
+def test_the_cache_keeps_the_answer_the_billing_and_when(calls, group):
+    (scored,) = calls.sentiments(group, TEXTS[1:2])
 
     key = sentiment_cache.cache_key("en", cut_text(TEXTS[1]))
     item = aws.dynamodb_table(group.cache_table).get_item(Key={"text_sha256": key})["Item"]
@@ -68,19 +70,19 @@ def test_the_cache_keeps_the_answer_the_billing_and_when(enricher, group):
     assert item["obtained_at"].startswith("20")
     # Another language is another document: not served from this answer.
     other = SentimentGroup("de", group.cache_table, reuse=True)
-    assert sources(enricher.sentiments(other, TEXTS[1:2])) == ["comprehend"]
+    assert sources(calls.sentiments(other, TEXTS[1:2])) == ["comprehend"]
 
 
-def test_reuse_off_asks_comprehend_again(enricher, group, aws_control):
-    enricher.sentiments(group, TEXTS)
+def test_reuse_off_asks_comprehend_again(calls, group, aws_control):
+    calls.sentiments(group, TEXTS)
     fresh = SentimentGroup(group.language, group.cache_table, reuse=False)
 
-    assert sources(enricher.sentiments(fresh, TEXTS)) == ["comprehend"] * 4
+    assert sources(calls.sentiments(fresh, TEXTS)) == ["comprehend"] * 4
     assert aws_control.calls("BatchDetectSentiment") == 2
 
 
-def test_a_document_comprehend_refuses_fails_alone(enricher, group):
-    answers = enricher.sentiments(group, [TEXTS[0], "   ", TEXTS[1]])
+def test_a_document_comprehend_refuses_fails_alone(calls, group):
+    answers = calls.sentiments(group, [TEXTS[0], "   ", TEXTS[1]])
 
     assert isinstance(answers[0], Scored)
     assert isinstance(answers[2], Scored)

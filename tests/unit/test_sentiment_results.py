@@ -19,7 +19,7 @@ from enrichment.company_sentiment.result_file import (
     to_csv,
     to_parquet,
 )
-from enrichment.company_sentiment.rows import COLUMNS, complete_rows, error_row
+from enrichment.company_sentiment.rows import COLUMNS, complete_rows, error_row, failed_try_row
 from enrichment.run_date import partition_date
 
 DS = "2026-11-20"
@@ -57,6 +57,22 @@ def test_every_company_gets_a_row_even_when_its_task_returned_nothing():
     assert [(r["name"], r["status"]) for r in rows] == [("Amazon", "error"), ("Netflix", "ok")]
     assert rows[0]["error"] == "task returned no result (timed out or killed)"
     assert set(rows[0]) == set(COLUMNS)
+
+
+def test_a_failed_try_row_stands_only_where_no_try_returned_a_row():
+    """Intel failed a try, then a retry returned its row; Amazon's last try failed."""
+    intel = Company(name="Intel", wikipedia_title="Intel")
+    ok = error_row(intel, "placeholder") | {"status": "ok", "error": ""}
+    failed = [
+        failed_try_row(intel, ConnectionError("reset")),
+        failed_try_row(AMAZON, TimeoutError("read timed out")),
+    ]
+    rows = complete_rows([intel, AMAZON, NETFLIX], [ok], failed)
+    assert [(r["name"], r["status"], r["error"]) for r in rows] == [
+        ("Amazon", "error", "TimeoutError: read timed out"),
+        ("Intel", "ok", ""),
+        ("Netflix", "error", "task returned no result (timed out or killed)"),
+    ]
 
 
 def ok_row():

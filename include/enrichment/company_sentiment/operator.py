@@ -25,6 +25,7 @@ from airflow.triggers.base import StartTriggerArgs
 
 from enrichment.company_sentiment import tasks
 from enrichment.company_sentiment.companies import Company
+from enrichment.company_sentiment.rows import FAILED_TRY_KEY, failed_try_row
 from enrichment.company_sentiment.settings import SentimentSettings
 
 if TYPE_CHECKING:
@@ -64,19 +65,20 @@ class EnrichCompanyOperator(BaseOperator):
         self.start_trigger_args = start_trigger_args
 
     def execute(self, context: Context) -> dict:
-        """The worker path: the same coalesced code as the triggerer's, for one company."""
-        ti = context["ti"]
-        return tasks.enrich(
-            self.company,
-            SentimentSettings.from_params(context["params"]),
-            final_attempt=ti.try_number > ti.max_tries,
-        )
+        """The worker path: the triggerer path's code, for one company. A failed try
+        leaves its error row (:mod:`.rows`) and fails; Airflow decides on a retry."""
+        try:
+            return tasks.enrich(self.company, SentimentSettings.from_params(context["params"]))
+        except Exception as error:
+            context["ti"].xcom_push(FAILED_TRY_KEY, failed_try_row(self.company, error))
+            raise
 
 
-def enrich_each(companies: XComArg, **task_kwargs: Any) -> XComArg:
-    """The rows of ``enrich`` mapped over ``companies`` (the scan's output), one XCom per
-    company, in the triggerer unless the deployment says otherwise. The trigger reads
-    the company list once per run from the scan's XCom, so it is told which task that is."""
+def enrich_each(companies: XComArg, **task_kwargs: Any) -> tuple[XComArg, XComArg]:
+    """``enrich`` mapped over ``companies`` (the scan's output), in the triggerer unless
+    the deployment says otherwise: its rows (one XCom per company that succeeded) and
+    the rows its failed tries left (:mod:`.rows`). The trigger reads the company list
+    once per run from the scan's XCom, so it is told which task that is."""
     start = StartTriggerArgs(
         trigger_cls="enrichment.company_sentiment.trigger.EnrichCompanyTrigger",
         trigger_kwargs={"companies_task_id": companies.operator.task_id},
@@ -86,13 +88,10 @@ def enrich_each(companies: XComArg, **task_kwargs: Any) -> XComArg:
         timeout=TRIGGER_TIMEOUT,
     )
     on_workers = runs_on_workers()
-    return (
-        EnrichCompanyOperator.partial(
-            start_from_trigger=not on_workers,
-            start_trigger_args=start,
-            execution_timeout=WORKER_TIMEOUT if on_workers else TRIGGER_TIMEOUT,
-            **task_kwargs,
-        )
-        .expand(company=companies)
-        .output
-    )
+    enrich = EnrichCompanyOperator.partial(
+        start_from_trigger=not on_workers,
+        start_trigger_args=start,
+        execution_timeout=WORKER_TIMEOUT if on_workers else TRIGGER_TIMEOUT,
+        **task_kwargs,
+    ).expand(company=companies)
+    return enrich.output, enrich.output[FAILED_TRY_KEY]

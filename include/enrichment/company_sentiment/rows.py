@@ -3,18 +3,29 @@
 Every company in the table ends as exactly one row. ``not_found`` and ``ambiguous`` are
 answers about the data; ``error`` is a failure that outlived the task's retries. An
 ``ok`` row says where its sentiment came from (``comprehend`` or the ``cache``).
+
+Whether a failed try was the last one is Airflow's decision, not ours: the triggerer is
+not told a cleared task's extra tries (it builds its task instance with ``max_tries`` =
+the task's ``retries``), and only Airflow applies the real ``max_tries`` when it takes
+the failure. So every failed try leaves its :func:`failed_try_row` under
+:data:`FAILED_TRY_KEY` and fails; a later try that succeeds returns its row, which wins
+(:func:`complete_rows`); when no try succeeded, the last failure's row is the company's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from enrichment.company_sentiment.companies import Company
 
 if TYPE_CHECKING:
-    from enrichment.company_sentiment.enricher import Scored
+    from enrichment.company_sentiment.comprehend import Sentiment
     from enrichment.company_sentiment.wikipedia import Summary
+
+# The XCom key under which a failed try of ``enrich`` leaves its company's error row.
+FAILED_TRY_KEY = "failed_try_row"
 
 # Column order and pandas dtypes of the result file; nullable types keep the score and
 # count columns numeric (not "3.0", not "nan") in rows that have no sentiment. The date
@@ -37,6 +48,14 @@ COLUMNS = {
 }
 
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A text's sentiment and where it came from (a paid call, or the cache)."""
+
+    sentiment: Sentiment
+    source: Literal["comprehend", "cache"]
 
 
 def _row(company: Company, status: str, **values: Any) -> Row:
@@ -78,13 +97,24 @@ def error_row(company: Company, message: str) -> Row:
     return _row(company, "error", error=message)
 
 
-def complete_rows(companies: Iterable[Company], rows: Iterable[Row | None]) -> list[Row]:
+def failed_try_row(company: Company, error: BaseException) -> Row:
+    """The ``error`` row a failed try leaves behind (see the module docstring)."""
+    return error_row(company, f"{type(error).__name__}: {error}")
+
+
+def complete_rows(
+    companies: Iterable[Company],
+    rows: Iterable[Row | None],
+    failed_tries: Iterable[Row | None] = (),
+) -> list[Row]:
     """One row per company, in name order, whatever the mapped tasks managed to return.
 
-    A mapped task killed by its timeout or by a lost worker returns nothing; its company
-    still gets an ``error`` row rather than silently vanishing from the file.
+    A company's returned row wins over the row its failed tries left. A mapped task
+    killed by its timeout or by a lost worker leaves neither; its company still gets an
+    ``error`` row rather than silently vanishing from the file.
     """
-    by_name = {row["name"]: row for row in rows if row}
+    by_name = {row["name"]: row for row in failed_tries if row}
+    by_name |= {row["name"]: row for row in rows if row}
     complete = []
     for company in sorted(companies, key=lambda c: c["name"]):
         row = by_name.get(company["name"])

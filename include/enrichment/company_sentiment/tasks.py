@@ -1,7 +1,8 @@
 """What each task of the ``company_sentiment`` DAG does, given the run's settings.
 
 Each function builds the clients its task needs once (one connection lookup per
-service) and hands them to the modules that own the calls.
+service) and hands them to the modules that own the calls. ``enrich`` in the triggerer
+is :mod:`.trigger`'s, with clients built once per triggerer process instead.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import logging
 from collections.abc import Iterable
 
 from enrichment import aws, storage
+from enrichment.clients import Clients
+from enrichment.company_sentiment.batched_calls import BatchedCalls
 from enrichment.company_sentiment.companies import Company, companies_to_enrich
-from enrichment.company_sentiment.enricher import Enricher, Enrichment
+from enrichment.company_sentiment.company_rows import CompanyRows
 from enrichment.company_sentiment.result_file import FORMATS, Written, result_key
 from enrichment.company_sentiment.rows import COLUMNS, Row, complete_rows
 from enrichment.company_sentiment.settings import SentimentSettings
@@ -26,29 +29,33 @@ def scan(settings: SentimentSettings) -> list[Company]:
     return companies_to_enrich(table, max_companies=settings.max_companies)
 
 
-def enrich(company: Company, settings: SentimentSettings, *, final_attempt: bool) -> Row:
+def enrich(company: Company, settings: SentimentSettings) -> Row:
     """One company's row on a worker (``EnrichCompanyOperator.execute``): the triggerer
-    path's code, with a process of its own for one company."""
+    path's code, with clients of its own for one company. Raises what is worth a retry."""
 
     async def one_company() -> Row:
-        enricher = Enricher()
+        clients = Clients()
         try:
             # Nothing else to wait for: each call goes out as soon as it is asked.
-            enrichment = Enrichment(enricher, linger=0)
-            return await enrichment.row_or_error(company, settings, final_attempt=final_attempt)
+            rows = CompanyRows(BatchedCalls(clients), linger=0)
+            return await rows.row(company, settings)
         finally:
-            enricher.close()
+            clients.close()
 
     return asyncio.run(one_company())
 
 
 def load(
-    companies: Iterable[Company], rows: Iterable[Row | None], settings: SentimentSettings, ds: str
+    companies: Iterable[Company],
+    rows: Iterable[Row | None],
+    failed_tries: Iterable[Row | None],
+    settings: SentimentSettings,
+    ds: str,
 ) -> Written:
     """Write the date's file whole, in the run's format: one row per company, failures
     included. The date's file in the other format is removed, so that a partition never
     holds both (a lake table reads every object under its partitions)."""
-    complete = complete_rows(companies, rows)
+    complete = complete_rows(companies, rows, failed_tries)
     s3 = aws.s3_client()
     file_format = FORMATS[settings.output_format]
     key = result_key(settings.prefix, ds, settings.companies_table, settings.output_format)

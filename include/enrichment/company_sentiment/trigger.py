@@ -2,21 +2,17 @@
 clients and coalescers for all of them.
 
 A trigger finds its company in the scan's output by its map index (the list and the
-run's settings are read once per DAG run per process, not once per company), asks the process's
-:class:`~enrichment.company_sentiment.enricher.Enrichment` for the row, stores the row
-as the task's XCom and ends the task itself: ``TaskSuccessEvent`` with the row pushed
-through the Task SDK's XCom first (an event's own ``xcoms`` would store it as a JSON
-string), or ``TaskFailedEvent`` for Airflow's retry, which starts in the triggerer again.
+run's settings are read once per DAG run per process, not once per company), asks the
+process's :class:`~enrichment.company_sentiment.company_rows.CompanyRows` for the row,
+stores the row as the task's XCom and ends the task itself: ``TaskSuccessEvent`` with
+the row pushed through the Task SDK's XCom first (an event's own ``xcoms`` would store
+it as a JSON string). A try that fails leaves its error row under
+:data:`~enrichment.company_sentiment.rows.FAILED_TRY_KEY` and ends with
+``TaskFailedEvent``: Airflow then retries it (in the triggerer again) or, after its
+last try, marks it failed (:mod:`.rows` says why Airflow decides).
 
-The grid and task list name each company task by its rendered map index. On a worker the
-task runner renders ``map_index_template`` and sends it to the Execution API; Airflow
-3.3's triggerer renders nothing and gives triggers no message to send it with. So the
-trigger does what the worker's supervisor does: it sets its own task instance's
-rendered map index (the company's name, what the template renders on workers) through
-the Execution API's ``PATCH task-instances/{id}/rendered-map-index``, with a token for
-that one task instance signed as the scheduler signs the tokens of the tasks it sends
-out. Naming runs beside the company's work and is not waited for; a name that cannot be
-set is logged and the company's work goes on.
+While the company runs, the trigger names its task instance in the UI
+(:mod:`.task_names`), beside the work and never waited for.
 """
 
 from __future__ import annotations
@@ -31,9 +27,13 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TaskFailedEvent, TaskSuccessEvent, TriggerEvent
 
+from enrichment.clients import Clients
+from enrichment.company_sentiment.batched_calls import BatchedCalls
 from enrichment.company_sentiment.companies import Company
-from enrichment.company_sentiment.enricher import Enricher, Enrichment
+from enrichment.company_sentiment.company_rows import CompanyRows
+from enrichment.company_sentiment.rows import FAILED_TRY_KEY, failed_try_row
 from enrichment.company_sentiment.settings import SentimentSettings
+from enrichment.company_sentiment.task_names import TaskNames
 
 log = logging.getLogger(__name__)
 
@@ -43,43 +43,8 @@ log = logging.getLogger(__name__)
 LINGER_SECONDS = 1.0
 # Inputs of this many DAG runs are kept per process (a backfill runs a few at once).
 RUNS_KEPT = 16
-# A naming token is used at once; it need not outlive the request.
-TOKEN_SECONDS = 60
-NAMING_TIMEOUT = 10.0
 # Names set at once: the API server answers each in a few milliseconds of its CPU.
 NAMING_THREADS = 4
-
-
-class _TaskNames:
-    """Sets the rendered map index of task instances, as the worker's supervisor does."""
-
-    def __init__(self) -> None:
-        import httpx
-        from airflow.api_fastapi.auth.tokens import JWTGenerator, get_signing_args
-        from airflow.configuration import conf
-        from airflow.sdk.api.client import API_VERSION
-
-        self._tokens = JWTGenerator(
-            valid_for=TOKEN_SECONDS,
-            audience=conf.get_mandatory_list_value("execution_api", "jwt_audience")[0],
-            issuer=conf.get("api_auth", "jwt_issuer", fallback=None),
-            **get_signing_args(make_secret_key_if_needed=False),
-        )
-        # One client (and its kept-alive connections) for the process, without the Task
-        # SDK client's retries: a name that does not go through is not worth a backlog.
-        self._client = httpx.Client(
-            base_url=conf.get("core", "execution_api_server_url"),
-            headers={"airflow-api-version": API_VERSION},
-            timeout=NAMING_TIMEOUT,
-        )
-
-    def set(self, ti_id: str, name: str) -> None:
-        token = self._tokens.generate(extras={"sub": ti_id, "scope": "execution"})
-        self._client.patch(
-            f"task-instances/{ti_id}/rendered-map-index",
-            json=name,
-            headers={"Authorization": f"Bearer {token}"},
-        ).raise_for_status()
 
 
 @dataclass(frozen=True)
@@ -104,13 +69,14 @@ async def read_run_inputs(ti, companies_task_id: str) -> RunInputs:
     return RunInputs(SentimentSettings.from_params(context["params"]), companies)
 
 
-class _Process:
-    """What all the company triggers of one triggerer process share."""
+class TriggererProcess:
+    """What all the company triggers of one triggerer process share: the clients, the
+    coalesced calls, each run's inputs and the naming of task instances."""
 
     def __init__(self) -> None:
-        self.enrichment = Enrichment(Enricher(), linger=LINGER_SECONDS)
+        self.rows = CompanyRows(BatchedCalls(Clients()), linger=LINGER_SECONDS)
         self._runs: OrderedDict[tuple[str, str], asyncio.Task[RunInputs]] = OrderedDict()
-        self._names: asyncio.Future[_TaskNames] | None = None
+        self._names: asyncio.Future[TaskNames] | None = None
         # Naming has threads of its own, so it never holds up a company's calls, and a
         # task is not waited for: a name may appear after its company finished.
         self._naming_threads = ThreadPoolExecutor(NAMING_THREADS, thread_name_prefix="naming")
@@ -129,32 +95,33 @@ class _Process:
             self._runs.pop(key, None)  # the next company reads again
             raise
 
-    def show_name(self, ti_id: str, name: str) -> None:
-        """Name the task instance in the UI, in the background: never waited for, and
-        never failing the company's work."""
+    def show_name(self, ti_id: str, name: str) -> asyncio.Task:
+        """Name the task instance in the UI, in the background: never waited for by the
+        company's work, and never failing it."""
         task = asyncio.create_task(self._set_name(ti_id, name))
         self._naming.add(task)  # a reference, so the task is not collected mid-flight
         task.add_done_callback(self._naming.discard)
+        return task
 
     async def _set_name(self, ti_id: str, name: str) -> None:
         try:
             loop = asyncio.get_running_loop()
             if self._names is None:  # made once, whichever company asks first
-                self._names = loop.run_in_executor(self._naming_threads, _TaskNames)
+                self._names = loop.run_in_executor(self._naming_threads, TaskNames)
             names = await asyncio.shield(self._names)
             await loop.run_in_executor(self._naming_threads, names.set, ti_id, name)
         except Exception:
             log.warning("Could not name task instance %s %r in the UI", ti_id, name, exc_info=True)
 
 
-_process: _Process | None = None
+_process: TriggererProcess | None = None
 
 
-def process() -> _Process:
+def process() -> TriggererProcess:
     """This triggerer process's shared state, made by the first company to run."""
     global _process  # one per process by design: that is what coalesces the calls
     if _process is None:
-        _process = _Process()
+        _process = TriggererProcess()
     return _process
 
 
@@ -175,27 +142,24 @@ class EnrichCompanyTrigger(BaseTrigger):
 
         ti = self.task_instance
         shared = process()
-        # The triggerer knows a task's retries, not a cleared run's extra tries: the try
-        # after the configured retries is the last one.
-        final_attempt = ti.try_number > ti.task.retries
+        where = {"dag_id": ti.dag_id, "task_id": ti.task_id, "run_id": ti.run_id}
+        company = None
         try:
             run = await shared.run_inputs(ti, self.companies_task_id)
             company = run.companies[ti.map_index]
             # What map_index_template renders on workers, shown while the company runs.
             shared.show_name(str(ti.id), company["name"])
-            row = await shared.enrichment.row_or_error(
-                company, run.settings, final_attempt=final_attempt
-            )
-        except Exception:
+            row = await shared.rows.row(company, run.settings)
+        except Exception as error:
             log.exception("enrich try %d failed; Airflow decides on a retry", ti.try_number)
+            if company is not None:
+                await XCom.aset(
+                    key=FAILED_TRY_KEY,
+                    value=failed_try_row(company, error),
+                    map_index=ti.map_index,
+                    **where,
+                )
             yield TaskFailedEvent()
             return
-        await XCom.aset(
-            key="return_value",
-            value=row,
-            dag_id=ti.dag_id,
-            task_id=ti.task_id,
-            run_id=ti.run_id,
-            map_index=ti.map_index,
-        )
+        await XCom.aset(key="return_value", value=row, map_index=ti.map_index, **where)
         yield TaskSuccessEvent()

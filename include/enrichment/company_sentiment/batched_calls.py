@@ -1,0 +1,95 @@
+"""The two batched calls of company_sentiment, made with the clients of their holder.
+
+:meth:`BatchedCalls.summaries` asks Wikipedia about up to 20 titles in one request;
+:meth:`BatchedCalls.sentiments` answers up to 25 texts of one language, from the
+sentiment cache where it may and from one BatchDetectSentiment call for the rest, and
+keeps the new answers in the cache. They are blocking calls, made from a coalescer's
+threads (:mod:`.company_rows`).
+
+Clients come from :class:`enrichment.clients.Clients`, built on first use: once per
+process in the triggerer (shared by every company task running there), once per task
+on a worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from enrichment import aws
+from enrichment.clients import Clients
+from enrichment.company_sentiment import sentiment_cache
+from enrichment.company_sentiment.comprehend import (
+    DocumentError,
+    Sentiment,
+    cut_text,
+    detect_sentiments,
+)
+from enrichment.company_sentiment.rows import Scored
+from enrichment.company_sentiment.wikipedia import Summary, WikipediaClient, request_slots_in
+
+
+@dataclass(frozen=True)
+class SummaryGroup:
+    """What the titles of one Wikipedia request share: the sentences asked for, and the
+    deployment's request slots it is sent in."""
+
+    sentences: int
+    slots_table: str
+    slots: int
+
+
+@dataclass(frozen=True)
+class SentimentGroup:
+    """What the texts of one batch share: Comprehend's language and the cache to use."""
+
+    language: str
+    cache_table: str
+    reuse: bool
+
+
+class BatchedCalls:
+    """The batched Wikipedia and Comprehend calls; safe to call from several threads."""
+
+    def __init__(self, clients: Clients) -> None:
+        self.clients = clients
+
+    def summaries(self, group: SummaryGroup, titles: Sequence[str]) -> list[Summary]:
+        """The intro of each of ``titles`` (at most 20), in one request, in order."""
+        wikipedia = self.clients.get("wikipedia", WikipediaClient)
+        slots = self.clients.get(
+            f"slots {group.slots_table} {group.slots}",
+            lambda: request_slots_in(aws.dynamodb_table(group.slots_table), group.slots),
+        )
+        answers = wikipedia.summaries(titles, group.sentences, slots)
+        return [answers[title] for title in titles]
+
+    def sentiments(
+        self, group: SentimentGroup, texts: Sequence[str]
+    ) -> list[Scored | DocumentError]:
+        """The sentiment of each of ``texts`` (at most 25), in order: cached answers where
+        ``group.reuse`` allows, one BatchDetectSentiment call for the others."""
+        keys = [sentiment_cache.cache_key(group.language, cut_text(text)) for text in texts]
+        table = self.clients.get(
+            f"table {group.cache_table}", lambda: aws.dynamodb_table(group.cache_table)
+        )
+        cached = sentiment_cache.lookup(table, keys) if group.reuse else {}
+        asked = list(dict.fromkeys(key for key in keys if key not in cached))
+        fresh: dict[str, Sentiment | DocumentError] = {}
+        if asked:
+            comprehend = self.clients.get("comprehend", aws.comprehend_client)
+            text_of = dict(zip(keys, texts, strict=True))  # a key's texts are all the same
+            answers = detect_sentiments(comprehend, [text_of[k] for k in asked], group.language)
+            fresh = dict(zip(asked, answers, strict=True))
+            sentiment_cache.store(
+                table, {k: a for k, a in fresh.items() if isinstance(a, Sentiment)}
+            )
+        scored: list[Scored | DocumentError] = []
+        for key in keys:
+            if key in cached:
+                scored.append(Scored(cached[key], "cache"))
+            elif isinstance(fresh[key], Sentiment):
+                scored.append(Scored(fresh[key], "comprehend"))
+            else:
+                scored.append(fresh[key])
+        return scored
