@@ -96,6 +96,22 @@ def test_company_sentiment_shape(dagbag):
     assert [a.uri for a in dag.get_task("load").outlets] == ["s3://fangsentiment/sentiment"]
 
 
+def test_the_trigger_named_by_enrich_imports_and_names_itself_the_same(dagbag):
+    """The triggerer imports the class from this string; a rename that forgets it would
+    fail every company in the triggerer, and nothing at parse time would say so."""
+    # What the triggerer loads a trigger class with (TriggerRunner.get_trigger_by_classpath).
+    from airflow._shared.module_loading import import_string
+    from airflow.triggers.base import BaseTrigger
+
+    start = dagbag.dags["company_sentiment"].get_task("enrich").start_trigger_args
+    trigger_cls = import_string(start.trigger_cls)
+    assert issubclass(trigger_cls, BaseTrigger)
+    trigger = trigger_cls(**start.trigger_kwargs)
+    assert trigger.serialize() == (start.trigger_cls, start.trigger_kwargs)
+    # The trigger ends the task itself; it never resumes on a worker.
+    assert start.next_method == "execute"
+
+
 def test_one_deployment_setting_sends_enrich_back_to_workers(monkeypatch):
     from airflow.dag_processing.dagbag import DagBag
 
