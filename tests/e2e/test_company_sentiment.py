@@ -321,3 +321,35 @@ def test_a_killed_triggerer_loses_no_company(
     rows = read_rows(s3, "e2e-kill/ds=2026-11-12/fang_killed_sentiment.csv")
     assert [row["name"] for row in rows] == names  # exactly one row per company
     assert {row["status"] for row in rows} == {"ok"}
+
+
+def clear_run(api: ApiClient, run_id: str) -> None:
+    """Clear every task of a finished run, as the UI's "Clear" on a run does."""
+    body = {"dag_run_id": run_id, "dry_run": False, "only_failed": False, "reset_dag_runs": True}
+    cleared = api.post(f"dags/{DAG_ID}/clearTaskInstances", body)["task_instances"]
+    assert cleared, f"{run_id}: nothing cleared"
+
+
+def test_a_run_cleared_twice_still_retries_a_failing_company(
+    api, unpaused, s3, backfill_table, wikipedia_control
+):
+    """Clearing raises a task's max_tries; the try after the second clear (try 3, past the
+    task's 2 retries) must still be retried, not be the company's last try."""
+    conf = {"companies_table": backfill_table, "prefix": "e2e-cleared/"}
+    run_id = trigger(api, "2026-11-13", conf)
+    assert wait_for_run(api, DAG_ID, run_id)["state"] == "success"
+    clear_run(api, run_id)
+    assert wait_for_run(api, DAG_ID, run_id)["state"] == "success"
+
+    wikipedia_control.fault("Netflix", status=500, count=1)
+    clear_run(api, run_id)
+    run = wait_for_run(api, DAG_ID, run_id)
+
+    assert run["state"] == "success"
+    enrich = {ti["rendered_map_index"]: ti for ti in task_instances(api, DAG_ID, run_id, "enrich")}
+    assert enrich["Netflix"]["try_number"] == 4  # try 3 failed, and Airflow retried it
+    assert {ti["state"] for ti in enrich.values()} == {"success"}
+    rows = read_rows(s3, f"e2e-cleared/ds=2026-11-13/{backfill_table}_sentiment.csv")
+    assert [row["name"] for row in rows] == BACKFILL_COMPANIES
+    netflix = next(row for row in rows if row["name"] == "Netflix")
+    assert (netflix["status"], netflix["error"]) == ("ok", "")
