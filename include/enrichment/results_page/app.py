@@ -23,23 +23,16 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 
-from enrichment.results_page import image_pages, sentiment_pages
-from enrichment.results_page.core import (
-    BadRequest,
-    Pipeline,
-    Resources,
-    Run,
-    aws_error,
-    bad_request,
-    invalid_parameter,
-    message,
-    require_run_access,
-)
+from enrichment.results_page import core, image_pages, sentiment_pages
 from enrichment.run_date import partition_date
 
 # The pipelines the page shows, by DAG id, in the order of the navigation bar.
-PIPELINES: dict[str, Pipeline] = {
-    pages.dag_id: pages for pages in (sentiment_pages.PIPELINE, image_pages.PIPELINE)
+PIPELINES: dict[str, core.Pipeline] = {
+    pipeline.dag_id: pipeline
+    for pipeline in (
+        sentiment_pages.PIPELINE,
+        image_pages.PIPELINE,
+    )
 }
 
 router = APIRouter()
@@ -54,17 +47,17 @@ def run_result(
     from airflow.models.dagrun import DagRun
     from sqlalchemy import select
 
-    require_run_access(dag_id, user)
+    core.require_run_access(dag_id, user)
     dag_run = session.scalar(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
     if dag_run is None:
-        return message(request, "No such run", f"{dag_id} has no run {run_id!r}", 404)
+        return core.message(request, "No such run", f"{dag_id} has no run {run_id!r}", 404)
     pipeline = PIPELINES.get(dag_id)
     if pipeline is None:
         shown = " and ".join(PIPELINES)
-        return message(
+        return core.message(
             request, dag_id, f"{dag_id} writes no result this page shows; it shows {shown}"
         )
-    run = Run(dag_id, run_id, partition_date(dag_run), dag_run.state, dag_run.conf or {})
+    run = core.Run(dag_id, run_id, partition_date(dag_run), dag_run.state, dag_run.conf or {})
     return pipeline.run_tab(request, run)
 
 
@@ -80,12 +73,12 @@ def create_app() -> FastAPI:
         # On every route, those of the pages modules included: no page without a login.
         dependencies=[Depends(get_user)],
     )
-    app.state.results = Resources(PIPELINES.values())
+    app.state.results = core.Resources(PIPELINES.values())
     for pipeline in PIPELINES.values():
         app.include_router(pipeline.router)
     app.include_router(router)
-    app.add_exception_handler(BadRequest, bad_request)
-    app.add_exception_handler(RequestValidationError, invalid_parameter)
-    app.add_exception_handler(ClientError, aws_error)
-    app.add_exception_handler(BotoCoreError, aws_error)
+    app.add_exception_handler(core.BadRequest, core.bad_request)
+    app.add_exception_handler(RequestValidationError, core.invalid_parameter)
+    app.add_exception_handler(ClientError, core.aws_error)
+    app.add_exception_handler(BotoCoreError, core.aws_error)
     return app

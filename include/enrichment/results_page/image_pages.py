@@ -14,19 +14,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from enrichment.image_labels.settings import ImageLabelsSettings
-from enrichment.results_page import image_gallery
-from enrichment.results_page.core import (
-    Pipeline,
-    Run,
-    carried,
-    dynamodb_client,
-    message,
-    query_settings,
-    render,
-    resources,
-    run_settings,
-    s3_client,
-)
+from enrichment.results_page import core, image_gallery
 
 DAG_ID = "image_labels"
 # The settings a page may change through query parameters of the same name.
@@ -44,14 +32,14 @@ def images(
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = PER_PAGE,
 ) -> HTMLResponse:
-    settings = query_settings(ImageLabelsSettings, NAMES, request)
+    settings = core.query_settings(ImageLabelsSettings, NAMES, request)
     filters = image_gallery.GalleryFilters(label or None, site or None)
-    scans: image_gallery.ScannedImages = resources(request).caches[DAG_ID]
+    scans: image_gallery.ScannedImages = core.resources(request).caches[DAG_ID]
     scanned = image_gallery.cached_scan(
-        s3_client(request), dynamodb_client(request), settings, scans
+        core.s3_client(request), core.dynamodb_client(request), settings, scans
     )
     found = image_gallery.gallery(scanned, filters)
-    return render(
+    return core.render(
         request,
         "gallery.html",
         settings=settings,
@@ -61,28 +49,28 @@ def images(
         page=page,
         pages=max(1, -(-len(found.images) // per_page)),
         per_page=per_page,
-        carry=carried(request, NAMES),
+        carry=core.carried(request, NAMES),
     )
 
 
 @router.get("/images/{image_id}", response_class=HTMLResponse)
 def image(request: Request, image_id: str) -> HTMLResponse:
-    settings = query_settings(ImageLabelsSettings, NAMES, request)
-    carry = carried(request, NAMES)
-    found = image_gallery.get_image(dynamodb_client(request), settings.labels_table, image_id)
+    settings = core.query_settings(ImageLabelsSettings, NAMES, request)
+    carry = core.carried(request, NAMES)
+    found = image_gallery.get_image(core.dynamodb_client(request), settings.labels_table, image_id)
     if found is None:
         text = f"table {settings.labels_table} has no image {image_id!r}"
-        return message(request, "No such image", text, 404, carry=carry)
-    return render(request, "image.html", image=found, settings=settings, carry=carry)
+        return core.message(request, "No such image", text, 404, carry=carry)
+    return core.render(request, "image.html", image=found, settings=settings, carry=carry)
 
 
 @router.get("/image-files/{file_name}")
 def image_file(request: Request, file_name: str) -> Response:
-    settings = query_settings(ImageLabelsSettings, NAMES, request)
+    settings = core.query_settings(ImageLabelsSettings, NAMES, request)
     key = image_gallery.image_object_key(settings, file_name)
     if key is None:  # not <64 hex>.<png|jpg>: S3 is not asked
         raise HTTPException(404, "no such image")
-    found = image_gallery.open_image(s3_client(request), settings.bucket, key)
+    found = image_gallery.open_image(core.s3_client(request), settings.bucket, key)
     if found is None:
         raise HTTPException(404, "no such image")
     return StreamingResponse(
@@ -98,17 +86,19 @@ def image_file(request: Request, file_name: str) -> Response:
     )
 
 
-def run_tab(request: Request, run: Run) -> HTMLResponse:
+def run_tab(request: Request, run: core.Run) -> HTMLResponse:
     """The crawl summary the run's ``summarise`` task wrote for its date."""
-    settings = run_settings(ImageLabelsSettings, run.conf)
+    settings = core.run_settings(ImageLabelsSettings, run.conf)
     try:
-        key, summary = image_gallery.read_summary(s3_client(request), settings, run.ds)
+        key, summary = image_gallery.read_summary(core.s3_client(request), settings, run.ds)
     except image_gallery.UnreadableSummary as error:
-        return message(request, f"{run.dag_id} for {run.ds}", str(error))
-    return render(request, "run_images.html", run=run, settings=settings, key=key, summary=summary)
+        return core.message(request, f"{run.dag_id} for {run.ds}", str(error))
+    return core.render(
+        request, "run_images.html", run=run, settings=settings, key=key, summary=summary
+    )
 
 
-PIPELINE = Pipeline(
+PIPELINE = core.Pipeline(
     dag_id=DAG_ID,
     title="Image labels",
     home="/images",

@@ -14,19 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from enrichment.company_sentiment.settings import SentimentSettings
-from enrichment.results_page import charts, sentiment_history
-from enrichment.results_page.core import (
-    BadRequest,
-    Pipeline,
-    Run,
-    carried,
-    message,
-    query_settings,
-    render,
-    resources,
-    run_settings,
-    s3_client,
-)
+from enrichment.results_page import charts, core, sentiment_history
 from enrichment.results_page.sentiment_history import SCORES, SENTIMENTS, STATUSES
 
 DAG_ID = "company_sentiment"
@@ -75,18 +63,18 @@ class SentimentCaches:
 
 
 def _caches(request: Request) -> SentimentCaches:
-    return resources(request).caches[DAG_ID]
+    return core.resources(request).caches[DAG_ID]
 
 
 def _dates(dates: int) -> int:
     if not 1 <= dates <= MAX_DATES:
-        raise BadRequest(f"dates must be between 1 and {MAX_DATES}, not {dates}")
+        raise core.BadRequest(f"dates must be between 1 and {MAX_DATES}, not {dates}")
     return dates
 
 
 def _history(request: Request, settings: SentimentSettings, dates: int):
     return sentiment_history.load_history(
-        s3_client(request), settings, _dates(dates), _caches(request).parsed_files
+        core.s3_client(request), settings, _dates(dates), _caches(request).parsed_files
     )
 
 
@@ -102,15 +90,15 @@ def overview(
     changed: bool = False,
     name: str | None = None,
 ) -> HTMLResponse:
-    settings = query_settings(SentimentSettings, NAMES, request)
+    settings = core.query_settings(SentimentSettings, NAMES, request)
     try:
         filters = sentiment_history.Filters(status or None, sentiment or None, changed, name)
     except ValueError as error:
-        raise BadRequest(str(error)) from None
+        raise core.BadRequest(str(error)) from None
     history = _history(request, settings, dates)
     lines, sparks, bars = _caches(request).overview(history)
     shown = [line for line in lines if filters.keep(line)]
-    return render(
+    return core.render(
         request,
         "overview.html",
         settings=settings,
@@ -124,27 +112,27 @@ def overview(
         dates=dates,
         statuses=STATUSES,
         sentiments=SENTIMENTS,
-        carry=carried(request, NAMES),
+        carry=core.carried(request, NAMES),
     )
 
 
 @router.get("/company", response_class=HTMLResponse)
 def company(request: Request, name: str, dates: int = 30) -> HTMLResponse:
-    settings = query_settings(SentimentSettings, NAMES, request)
+    settings = core.query_settings(SentimentSettings, NAMES, request)
     history = _history(request, settings, dates)
-    carry = carried(request, NAMES)
+    carry = core.carried(request, NAMES)
     series = history.series(name)
     if not any(row for _, row in series):
         text = (
             f"{name!r} has no row in the last {dates} dates of "
             f"s3://{settings.bucket}/{settings.prefix}"
         )
-        return message(request, name, text, 404, carry=carry)
+        return core.message(request, name, text, 404, carry=carry)
     chart = charts.score_chart(
         [ds for ds, _ in series],
         {score: [getattr(row, score) if row else None for _, row in series] for score in SCORES},
     )
-    return render(
+    return core.render(
         request,
         "company.html",
         name=name,
@@ -158,19 +146,19 @@ def company(request: Request, name: str, dates: int = 30) -> HTMLResponse:
     )
 
 
-def run_tab(request: Request, run: Run) -> HTMLResponse:
+def run_tab(request: Request, run: core.Run) -> HTMLResponse:
     """The result file of the run's date, written with the run's settings."""
-    settings = run_settings(SentimentSettings, run.conf)
+    settings = core.run_settings(SentimentSettings, run.conf)
     key, parsed = sentiment_history.read_date(
-        s3_client(request), settings, run.ds, _caches(request).parsed_files
+        core.s3_client(request), settings, run.ds, _caches(request).parsed_files
     )
     rows = sorted(parsed.rows.values(), key=lambda row: row.name)
-    return render(
+    return core.render(
         request, "run_sentiment.html", run=run, settings=settings, key=key, parsed=parsed, rows=rows
     )
 
 
-PIPELINE = Pipeline(
+PIPELINE = core.Pipeline(
     dag_id=DAG_ID,
     title="Company sentiment",
     home="/",
