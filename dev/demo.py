@@ -112,8 +112,8 @@ def main() -> None:
         from enrichment import aws, storage
         from enrichment.company_sentiment.result_file import result_key
         from enrichment.company_sentiment.settings import SentimentSettings
+        from enrichment.image_labels.keys import report_key
         from enrichment.image_labels.settings import ImageLabelsSettings
-        from enrichment.image_labels.tasks import report_key
 
         sentiment, images = SentimentSettings(), ImageLabelsSettings()
         s3 = aws.s3_client()

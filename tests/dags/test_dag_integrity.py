@@ -197,3 +197,12 @@ def test_image_labels_params_match_the_design_contract(dagbag):
     }
     for name in params:
         assert params.get_param(name).description, name
+
+
+def test_every_dag_has_a_results_tab(dagbag):
+    """Each DAG writes a result, so each has a pages module in the results page's table:
+    its runs' "Results" tab shows that result, not "writes no result this page shows"."""
+    from enrichment.results_page.app import PIPELINES
+
+    assert sorted(PIPELINES) == sorted(dagbag.dag_ids)
+    assert all(dag_id == pipeline.dag_id for dag_id, pipeline in PIPELINES.items())

@@ -238,6 +238,20 @@ def test_gallery_filters_by_label(client, images):
     assert "Car 98%" in text(cars.text)
 
 
+def test_the_navigation_links_every_pipeline_and_marks_this_one(client, images):
+    settings, _ = images
+
+    response = client.get(f"{BASE}/images", params={"labels_table": settings.labels_table})
+
+    nav = re.search(r"<nav>.*</nav>", response.text, re.S).group()
+    links = re.findall(r'<a href="([^"]*)" class="(active)?">([^<]*)</a>', nav)
+    carry = f"?labels_table={settings.labels_table}"
+    assert links == [
+        (f"{BASE}/{carry}", "", "Company sentiment"),
+        (f"{BASE}/images{carry}", "active", "Image labels"),
+    ]
+
+
 def test_image_page_and_its_file(client, images):
     settings, ids = images
     params = {"labels_table": settings.labels_table, "image_prefix": settings.image_prefix}
@@ -365,3 +379,14 @@ def test_run_tab_of_an_unknown_run(client):
     response = client.get(f"{BASE}/runs/company_sentiment/no-such-run")
     assert response.status_code == 404
     assert "has no run 'no-such-run'" in text(response.text)
+
+
+def test_run_tab_of_a_dag_the_page_does_not_show(client):
+    run_id = dag_run("another_dag", "2026-01-02", {})
+
+    response = client.get(f"{BASE}/runs/another_dag/{run_id}")
+
+    assert response.status_code == 200
+    assert (
+        "another_dag writes no result this page shows; it shows company_sentiment and image_labels"
+    ) in text(response.text)

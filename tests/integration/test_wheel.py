@@ -28,7 +28,7 @@ import importlib, importlib.util, json, pkgutil
 import enrichment
 from enrichment.bootstrap import COMPANIES_FILE, load_companies
 from enrichment.image_labels.sites import load_sites, sites_file
-from enrichment.results_page.app import Resources
+from enrichment.results_page.core import Resources
 
 DEV_TOOLS = ("moto", "pytest", "playwright", "dev")
 modules = sorted(m.name for m in pkgutil.walk_packages(enrichment.__path__, "enrichment."))

@@ -19,8 +19,9 @@ from enrichment.company_sentiment.rows import COLUMNS
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.image_labels import label_table
 from enrichment.image_labels.formats import prepare_image
+from enrichment.image_labels.keys import image_key, report_key
 from enrichment.image_labels.settings import ImageLabelsSettings
-from enrichment.image_labels.tasks import image_key, report_key, summary
+from enrichment.image_labels.tasks import summary
 
 LABELS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
 LABEL_NAMES = ("Logo", "Text", "Person", "Car", "Building", "Tree", "Sky", "Animal")

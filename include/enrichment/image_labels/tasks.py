@@ -25,21 +25,12 @@ from enrichment import aws, storage
 from enrichment.image_labels import label_table
 from enrichment.image_labels.crawling import Skip, crawl_site
 from enrichment.image_labels.formats import UnusableImage, prepare_image
+from enrichment.image_labels.keys import image_key, report_key
 from enrichment.image_labels.rekognition import ImageRejected, detect_labels
 from enrichment.image_labels.settings import ImageLabelsSettings
 from enrichment.image_labels.sites import Limits, Site, load_sites
 
 log = logging.getLogger(__name__)
-
-
-def image_key(prefix: str, image_id: str, extension: str) -> str:
-    """``images/<sha256>.<ext>`` for the default prefix."""
-    return f"{prefix.strip('/')}/{image_id}.{extension}"
-
-
-def report_key(prefix: str, ds: str) -> str:
-    """``reports/image_labels/ds=YYYY-MM-DD/summary.json`` for the default prefix."""
-    return f"{prefix.strip('/')}/ds={ds}/summary.json"
 
 
 def _skip(url: str, reason: str, site: str, page_url: str | None) -> dict[str, Any]:

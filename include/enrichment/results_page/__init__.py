@@ -1,10 +1,17 @@
 """The "Enrichment results" pages of the Airflow UI, served by the plugin in ``plugins/``.
 
-:mod:`.sentiment_history` reads the company_sentiment partitions in S3,
-:mod:`.image_gallery` the image_labels table and images, :mod:`.charts` draws inline SVG
-and :mod:`.app` serves the pages. The plugin imports only :class:`DeferredApp`, so a
-process that loads plugins without serving the UI (scheduler, DAG processor, workers)
-never imports FastAPI, boto3 or the templates.
+- :mod:`.app`: the app; its table of pipelines (by DAG id) and the run tab's route.
+- :mod:`.core`: what every page shares: templates, clients, settings from the query or a
+  run's conf, errors said on a page, access to a run.
+- One pages module per pipeline, with its routes, its run tab and its caches:
+  :mod:`.sentiment_pages` (company_sentiment) and :mod:`.image_pages` (image_labels).
+- Reading the data: :mod:`.sentiment_history` (the company_sentiment files in S3) and
+  :mod:`.image_gallery` (the image_labels table, images and run summaries);
+  :mod:`.charts` draws inline SVG.
+
+The plugin imports only :class:`DeferredApp`, so a process that loads plugins without
+serving the UI (scheduler, DAG processor, workers) never imports FastAPI, boto3 or the
+templates.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The table (:mod:`enrichment.image_labels.label_table`) is read with the DynamoDB
 of :func:`enrichment.aws.dynamodb_client` (the provider's resource client: items come as
 Python values), which one API server shares between its request threads (a boto3
 ``Table`` resource may not be shared). Images are streamed from S3 by id only: the key is always
-``<image_prefix><64 hex>.<png|jpg>`` (:func:`~enrichment.image_labels.tasks.image_key`),
+``<image_prefix><64 hex>.<png|jpg>`` (:func:`~enrichment.image_labels.keys.image_key`),
 so no request can name another object.
 """
 
@@ -23,6 +23,7 @@ from typing import Any
 from enrichment import storage
 from enrichment.image_labels import label_table
 from enrichment.image_labels.formats import SENT_AS_IS
+from enrichment.image_labels.keys import image_key, report_key
 from enrichment.image_labels.settings import ImageLabelsSettings
 
 IMAGE_ID = re.compile(r"[0-9a-f]{64}")
@@ -238,8 +239,6 @@ def gallery(images: list[Image], filters: GalleryFilters) -> Gallery:
 def image_object_key(settings: ImageLabelsSettings, file_name: str) -> str | None:
     """The S3 key of ``<image id>.<png|jpg>`` under the image prefix, or None when
     ``file_name`` is anything else (checked before any call to S3)."""
-    from enrichment.image_labels.tasks import image_key
-
     stem, _, extension = file_name.partition(".")
     if not IMAGE_ID.fullmatch(stem) or extension not in IMAGE_TYPES:
         return None
@@ -280,8 +279,6 @@ class UnreadableSummary(ValueError):
 def read_summary(s3, settings: ImageLabelsSettings, ds: str) -> tuple[str, dict[str, Any]]:
     """The crawl summary the ``summarise`` task wrote for ``ds``: its key and content."""
     from botocore.exceptions import ClientError
-
-    from enrichment.image_labels.tasks import report_key
 
     key = report_key(settings.report_prefix, ds)
     try:
