@@ -107,4 +107,4 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 clean:
 	-$(BIN)/python -m dev.airflow_local down
 	-$(BIN)/python -m dev.stack down
-	rm -rf $(VENV) .local
+	rm -rf $(VENV) .local site
