@@ -1,6 +1,6 @@
 # The two commands a new user needs:
 #   make demo   build the virtualenv, start the local stand-ins and run the pipelines end to end
-#   make test   lint and run the whole test suite (what CI runs)
+#   make test   lint, build the docs site strictly and run the whole test suite (what CI runs)
 # and for contributors, `make test-fast`: lint, DAG integrity and unit tests in under a minute.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 DOCKERD := /usr/sbin/dockerd
 DEBOOTSTRAP := /usr/sbin/debootstrap
 
-.PHONY: demo test test-fast lint lock bench stack-up stack-down airflow airflow-up airflow-down clean
+.PHONY: demo test test-fast lint lock bench docs stack-up stack-down airflow airflow-up airflow-down clean
 
 demo: $(VENV)/.installed
 	$(BIN)/python -m dev.demo
@@ -17,7 +17,16 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed $(CHROMIUM) $(DOCKERD) $(DEBOOTSTRAP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mkdocs build --strict --site-dir site
 	$(BIN)/python -m pytest
+
+# The documentation site (mkdocs.yml, docs/): served on http://127.0.0.1:8000 as you edit.
+# --strict in `make test` fails on any warning, a broken link or anchor included.
+# NO_MKDOCS_2_WARNING silences Material's end-of-life banner, which is not a warning.
+export NO_MKDOCS_2_WARNING := 1
+
+docs: $(VENV)/.installed
+	$(BIN)/mkdocs serve
 
 # The markers follow tests/ folders (tests/conftest.py): no stand-ins, namespaces or Airflow.
 test-fast: $(VENV)/.installed
@@ -98,4 +107,4 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 clean:
 	-$(BIN)/python -m dev.airflow_local down
 	-$(BIN)/python -m dev.stack down
-	rm -rf $(VENV) .local
+	rm -rf $(VENV) .local site

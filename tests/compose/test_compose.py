@@ -229,11 +229,11 @@ def test_connections_are_the_stacks_with_service_names_for_hosts(interpolated):
 
 
 def test_real_aws_is_one_env_file_away(tmp_path):
-    """README's .env for real AWS and Wikipedia replaces the stand-ins' connections and
-    the development sites file in every Airflow service."""
-    readme = (PROJECT_ROOT / "README.md").read_text()
+    """The .env for real AWS and Wikipedia that docs/compose.md shows replaces the
+    stand-ins' connections and the development sites file in every Airflow service."""
+    page = (PROJECT_ROOT / "docs" / "compose.md").read_text()
     env_file = re.search(
-        r"^(AIRFLOW_CONN_AWS_DEFAULT=.*?^ENRICHMENT_SITES_FILE=\n)", readme, re.M | re.S
+        r"^(AIRFLOW_CONN_AWS_DEFAULT=.*?^ENRICHMENT_SITES_FILE=\n)", page, re.M | re.S
     )
     assert env_file
     (tmp_path / ".env").write_text(env_file[1])

@@ -126,7 +126,7 @@ def test_parquet_dates_read_with_pandas(written, s3, tmp_path):
 def test_csv_dates_read_as_one_dataset_with_the_file_schema(written, s3, tmp_path):
     """CSV stores no types, and pyarrow infers them from the first file alone: a column
     empty on every row of it (``error`` on a clean day) would come out as ``null``. Read
-    with the columns' types, as README shows, every date reads as one dataset."""
+    with the columns' types, as docs/data_lake.md shows, every date reads as one dataset."""
     import pyarrow.csv as pacsv
     import pyarrow.dataset as ds
 

@@ -2,7 +2,8 @@
 
 The DAGs build their Params from the settings (``tests/dags`` checks they do); here the
 settings themselves: validation by the Params' own JSON-schema rules, the round trip
-from a run's params, and README's Param tables, which must say what the settings say.
+from a run's params, and the Param tables of the pipelines' pages in docs/, which must say
+what the settings say.
 """
 
 from __future__ import annotations
@@ -17,25 +18,24 @@ from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.image_labels.settings import ImageLabelsSettings
 from enrichment.settings import Settings
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 PIPELINES = [
     pytest.param(SentimentSettings, "company_sentiment", id="company_sentiment"),
     pytest.param(ImageLabelsSettings, "image_labels", id="image_labels"),
 ]
 
 
-def readme_param_table(dag_id: str) -> dict[str, str]:
-    """Param -> default as README's table under ``## The <dag_id> DAG`` shows it."""
-    section = README.read_text(encoding="utf-8").split(f"## The {dag_id} DAG", 1)[1]
-    section = section.split("\n## ", 1)[0]
-    table = section.split("| Param | default | meaning |", 1)[1].split("\n\n", 1)[0]
+def documented_param_table(dag_id: str) -> dict[str, str]:
+    """Param -> default as the table of the pipeline's page, ``docs/<dag_id>.md``, shows it."""
+    page = (DOCS / f"{dag_id}.md").read_text(encoding="utf-8")
+    table = page.split("| Param | default | meaning |", 1)[1].split("\n\n", 1)[0]
     rows = re.findall(r"^\| `(\w+)` \| `([^`]*)` \|", table, flags=re.MULTILINE)
     return dict(rows)
 
 
 @pytest.mark.parametrize(("settings", "dag_id"), PIPELINES)
-def test_readme_param_table_says_what_the_settings_say(settings: type[Settings], dag_id: str):
-    shown = readme_param_table(dag_id)
+def test_documented_param_table_says_what_the_settings_say(settings: type[Settings], dag_id: str):
+    shown = documented_param_table(dag_id)
     expected = {
         name: json.dumps(spec["default"])
         if not isinstance(spec["default"], str)
