@@ -38,13 +38,14 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Benchmarks run as modules (python -m bench.fanout) from the project root, where dev/ imports.
 bench: $(VENV)/.installed
-	$(BIN)/python bench/parse_time.py
-	$(BIN)/python bench/crawl_rate.py
-	$(BIN)/python bench/fanout.py
-	$(BIN)/python bench/request_slots.py
-	$(BIN)/python bench/results_page.py
-	$(BIN)/python bench/executors.py
+	$(BIN)/python -m bench.parse_time
+	$(BIN)/python -m bench.crawl_rate
+	$(BIN)/python -m bench.fanout
+	$(BIN)/python -m bench.request_slots
+	$(BIN)/python -m bench.results_page
+	$(BIN)/python -m bench.executors
 
 # Recompile the locks after editing requirements.in or requirements-dev.in. The dev lock is
 # constrained by the runtime one (its first line), so it is compiled second and can never

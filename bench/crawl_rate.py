@@ -4,27 +4,22 @@ Crawls the local sample site (all of it down to depth 3, every image downloaded,
 politeness delay, as the development sites file sets it) several times and prints the
 median rates, then the same with image preparation (magic numbers, WebP/GIF to PNG,
 SHA-256) included. The sample site links to refused addresses, so the crawl runs in a
-network namespace of its own, as the tests do (tests/support/netns.py).
+network namespace of its own (``dev/netns.py``), as the isolated tests do.
 
-    .venv/bin/python bench/crawl_rate.py [--runs 5] [--concurrency 4]
+    .venv/bin/python -m bench.crawl_rate [--runs 5] [--concurrency 4]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for tests.support.netns when run as a script
-
-from tests.support.netns import ISOLATED_ENV, isolated_command  # noqa: E402
+from dev import PROJECT_ROOT
+from dev.netns import in_namespace, run_isolated
 
 
 def measure(runs: int, concurrency: int) -> None:
@@ -79,9 +74,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
-    if os.environ.get(ISOLATED_ENV) != "1":
-        command = isolated_command([sys.executable, *sys.argv])
-        raise SystemExit(subprocess.run(command, env=os.environ | {ISOLATED_ENV: "1"}).returncode)
+    if not in_namespace():
+        # This module again, from the project root, inside a namespace of its own.
+        command = [sys.executable, "-m", "bench.crawl_rate", *sys.argv[1:]]
+        raise SystemExit(run_isolated(command, cwd=PROJECT_ROOT).returncode)
     measure(args.runs, args.concurrency)
 
 

@@ -11,7 +11,7 @@ flight. ``enrich`` runs in the triggerer by default and on workers with
 ``ENRICHMENT_SENTIMENT_ON_WORKERS=true``: the executor matters most there. Celery runs
 two workers of 4 slots, the LocalExecutor's 8 slots.
 
-    .venv/bin/python bench/executors.py [--cases local,celery,celery-2-triggerers,...]
+    .venv/bin/python -m bench.executors [--cases local,celery,celery-2-triggerers,...]
 """
 
 from __future__ import annotations
@@ -19,13 +19,16 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for dev and tests.support when run as a script
+from dev.airflow_local import LocalAirflow, MetadataDatabase, drop_database, postgres_host
+from dev.airflow_runs import run_seconds, task_instances, unpause, wait_for_run
+from dev.ports import free_port
+from dev.stack import Stack
+from dev.standins.aws_control import AwsControl
+from dev.standins.wikipedia_control import WikipediaControl
 
 WIKIPEDIA_LATENCY = 0.15
 AWS_LATENCY = 0.05
@@ -52,16 +55,12 @@ CASES = {
 }
 
 
-def measure(case: Case, stack, state: Path) -> dict:
-    from dev.airflow_local import LocalAirflow, MetadataDatabase, drop_database, postgres_host
+def measure(case: Case, stack: Stack, state: Path) -> dict:
     from enrichment.company_sentiment.operator import ON_WORKERS_ENV
-    from tests.support.airflow_runs import run_seconds, task_instances, unpause, wait_for_run
-    from tests.support.ports import free_port
-    from tests.support.wikipedia_control import WikipediaControl
 
     host = postgres_host()
     if host is None:
-        raise SystemExit("bench/executors.py needs PostgreSQL (the CeleryExecutor does)")
+        raise SystemExit("bench.executors needs PostgreSQL (the CeleryExecutor does)")
     name = f"enrichment_bench_{secrets.token_hex(4)}"
     database = MetadataDatabase.postgres(host, name)
     airflow = LocalAirflow(
@@ -109,19 +108,11 @@ def main() -> None:
     parser.add_argument("--cases", default=",".join(CASES))
     args = parser.parse_args()
     cases = [CASES[name] for name in args.cases.split(",")]
-
-    from dev.stack import SERVICES, Stack
-    from tests.support.aws_control import AwsControl
-    from tests.support.ports import free_port
-    from tests.support.wikipedia_control import WikipediaControl
-
     state = Path(tempfile.mkdtemp(prefix="enrichment-executors-"))
-    stack = Stack(state / "stack", ports={service.name: free_port() for service in SERVICES})
-    stack.up()
-    WikipediaControl(stack.url("wikipedia")).latency(WIKIPEDIA_LATENCY)
-    AwsControl(stack.url("aws")).latency(AWS_LATENCY)
-    print(f"{'case':<22} {'start s':>7} {'run s':>6} {'companies':>9} {'in flight':>9}  ran on")
-    try:
+    with Stack.on_free_ports(state / "stack") as stack:
+        WikipediaControl(stack.url("wikipedia")).latency(WIKIPEDIA_LATENCY)
+        AwsControl(stack.url("aws")).latency(AWS_LATENCY)
+        print(f"{'case':<22} {'start s':>7} {'run s':>6} {'companies':>9} {'in flight':>9}  ran on")
         for case in cases:
             measured = measure(case, stack, state)
             print(
@@ -129,8 +120,6 @@ def main() -> None:
                 f"{measured['companies']:>9} {measured['in_flight']:>9}  {measured['ran_on']}",
                 flush=True,
             )
-    finally:
-        stack.down()
 
 
 if __name__ == "__main__":

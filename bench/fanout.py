@@ -15,7 +15,7 @@ seeds a table of N made-up companies and measures, in the same run:
 Then, for the middle N: the next date over the same (unchanged) intros, and a 3-date
 backfill against a one-date run. Prints a table; targets are in README.
 
-    .venv/bin/python bench/fanout.py [--sizes 100,500,2000]
+    .venv/bin/python -m bench.fanout [--sizes 100,500,2000]
 """
 
 from __future__ import annotations
@@ -25,15 +25,18 @@ import csv
 import io
 import os
 import secrets
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for dev and tests.support when run as a script
+from dev.airflow_local import LocalAirflow, MetadataDatabase, drop_database, postgres_host
+from dev.airflow_runs import unpause
+from dev.ports import free_port
+from dev.stack import Stack
+from dev.standins.aws_control import AwsControl
+from dev.standins.wikipedia_control import WikipediaControl
 
 WIKIPEDIA_LATENCY = 0.15
 AWS_LATENCY = 0.05
@@ -82,7 +85,7 @@ class Measured:
 
 
 class Bench:
-    def __init__(self, airflow, stack) -> None:
+    def __init__(self, airflow: LocalAirflow, stack: Stack) -> None:
         import boto3
         import requests
         import sqlalchemy
@@ -102,27 +105,22 @@ class Bench:
         self.dynamodb = boto3.client("dynamodb", **options)
         self.comprehend = boto3.client("comprehend", **options)
         self.s3 = boto3.client("s3", **options)
+        self.wikipedia = WikipediaControl(stack.url("wikipedia"))
+        self.aws = AwsControl(stack.url("aws"))
 
     # -- the stand-ins ------------------------------------------------------------------
 
-    def control(self, service: str, method: str, path: str, body: dict | None = None) -> dict:
-        response = self.http.request(
-            method, f"{self.stack.url(service)}/__control__/{path}", json=body, timeout=10
-        )
-        response.raise_for_status()
-        return response.json()
-
     def slow_down(self) -> None:
-        self.control("wikipedia", "POST", "latency", {"seconds": WIKIPEDIA_LATENCY})
-        self.control("aws", "POST", "latency", {"seconds": AWS_LATENCY})
+        self.wikipedia.latency(WIKIPEDIA_LATENCY)
+        self.aws.latency(AWS_LATENCY)
 
     def reset_counts(self) -> None:
-        self.control("wikipedia", "DELETE", "faults")
-        self.control("aws", "DELETE", "stats")
+        self.wikipedia.reset()
+        self.aws.reset()
 
     def counts(self) -> tuple[int, int, int]:
-        wikipedia = self.control("wikipedia", "GET", "stats")
-        calls = self.control("aws", "GET", "stats")["calls"]
+        wikipedia = self.wikipedia.stats()
+        calls = self.aws.counted()
         comprehend = sum(n for op, n in calls.items() if op.startswith("Comprehend_"))
         return wikipedia["requests"], wikipedia["max_in_flight"], comprehend
 
@@ -242,16 +240,6 @@ class Bench:
         phases = self.phases(runs)
         return Measured(wall, cpu, requests_, in_flight, comprehend, rows, phases)
 
-    def scheduled_run_ids(self) -> list[str]:
-        deadline = time.monotonic() + 120
-        while not (
-            runs := self.api.get(f"dags/{DAG_ID}/dagRuns", run_type="scheduled")["dag_runs"]
-        ):
-            if time.monotonic() > deadline:
-                return []
-            time.sleep(1)
-        return [run["dag_run_id"] for run in runs]
-
     def trigger(self, dates: list[date], conf: dict) -> list[str]:
         return [
             self.api.post(
@@ -294,18 +282,7 @@ def _end(run: dict) -> float:
     return run["end_date"].timestamp()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100,500,2000")
-    args = parser.parse_args()
-    sizes = [int(size) for size in args.sizes.split(",")]
-
-    from dev.airflow_local import LocalAirflow, MetadataDatabase, drop_database, postgres_host
-    from dev.stack import SERVICES, Stack
-    from tests.support.ports import free_port
-
-    state = Path(tempfile.mkdtemp(prefix="enrichment-fanout-"))
-    stack = Stack(state / "stack", ports={service.name: free_port() for service in SERVICES})
+def measure(sizes: list[int], stack: Stack, state: Path) -> None:
     host = postgres_host()
     name = f"enrichment_bench_{secrets.token_hex(4)}"
     database = MetadataDatabase.postgres(host, name) if host else None
@@ -315,9 +292,8 @@ def main() -> None:
         started = airflow.up()
         print(f"  ready in {started:.0f}s; metadata database {airflow.database.url.split(':')[0]}")
         bench = Bench(airflow, stack)
-        bench.api.patch(f"dags/{DAG_ID}", {"is_paused": False})
         # Unpausing schedules today's run over the seeded table: let it pass unmeasured.
-        bench.wait(bench.scheduled_run_ids())
+        unpause(bench.api, DAG_ID)
         bench.slow_down()
         header = (
             f"{'case':<24} {'N':>5} {'wall s':>7} {'serial s':>8} {'ratio':>6} "
@@ -369,9 +345,19 @@ def main() -> None:
                 print(f"{'':<24} backfill / one date: {backfill.wall / one_date[n].wall:.2f}")
     finally:
         airflow.down()
-        stack.down()
         if host:
             drop_database(host, name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,500,2000")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+
+    state = Path(tempfile.mkdtemp(prefix="enrichment-fanout-"))
+    with Stack.on_free_ports(state / "stack") as stack:
+        measure(sizes, stack, state)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ instance. Prints, per file, the import time of the file itself (after Airflow's 
 start-up, which every task pays anyway) over several fresh interpreters, the wall time
 of such a whole process, and the parse duration Airflow's DagBag records for the file.
 
-    .venv/bin/python bench/parse_time.py [--runs 7]
+    .venv/bin/python -m bench.parse_time [--runs 7]
 """
 
 from __future__ import annotations
@@ -17,25 +17,23 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for dev.stack when run as a script
-PROBE = ROOT / "tests" / "dags" / "parse_probe.py"
+from dev import PROJECT_ROOT
+from dev.stack import airflow_env
+
+PROBE = PROJECT_ROOT / "dev" / "parse_probe.py"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    from dev.stack import airflow_env
-
     os.environ.update(airflow_env())
     from airflow.dag_processing.dagbag import DagBag
 
     header = f"{'dag file':<24} {'import ms':>10} {'min ms':>8} {'max ms':>8}"
     print(f"{header} {'process s':>10} {'DagBag ms':>10}")
-    for dag_file in sorted((ROOT / "dags").glob("*.py")):
+    for dag_file in sorted((PROJECT_ROOT / "dags").glob("*.py")):
         imports, processes = [], []
         for _ in range(args.runs):
             started = time.perf_counter()

@@ -1,7 +1,7 @@
 """What a deployment-wide Wikipedia request slot costs each request.
 
 Starts the stand-ins (AWS and Wikipedia) on ports of their own, makes Wikipedia answer
-in 150 ms as ``bench/fanout.py`` does, and measures in the same run:
+in 150 ms as ``bench.fanout`` does, and measures in the same run:
 
 - a slot's round trip alone: acquire and release, two conditional writes to DynamoDB
   (the AWS stand-in, unslowed: a real in-region DynamoDB write takes a few ms too);
@@ -10,7 +10,7 @@ in 150 ms as ``bench/fanout.py`` does, and measures in the same run:
 
 Prints milliseconds (median and 95th percentile) and the slot's share of a request.
 
-    .venv/bin/python bench/request_slots.py [--runs 200]
+    .venv/bin/python -m bench.request_slots [--runs 200]
 """
 
 from __future__ import annotations
@@ -18,14 +18,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for dev and tests.support when run as a script
+from dev.stack import Stack, airflow_env
+from dev.standins.wikipedia_control import WikipediaControl
 
 WIKIPEDIA_LATENCY = 0.15
 TITLES = [f"Synthetic Company {n}" for n in range(20)]
@@ -47,15 +46,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
-    from dev.stack import SERVICES, Stack, airflow_env
-    from tests.support.ports import free_port
-    from tests.support.wikipedia_control import WikipediaControl
-
     state = Path(tempfile.mkdtemp(prefix="bench-request-slots-"))
-    stack = Stack(state / "stack", ports={s.name: free_port() for s in SERVICES})
-    stack.up()
-    try:
-        os.environ.update(airflow_env(state) | stack.connection_env())
+    os.environ.update(airflow_env(state))
+    with Stack.on_free_ports(state / "stack") as stack:
         import requests
 
         from enrichment import aws, request_slots
@@ -88,8 +81,6 @@ def main() -> None:
                     lambda: client.summaries(TITLES, 1, slots), args.runs // 4
                 ),
             }
-    finally:
-        stack.down()
     print(f"{'':<30} {'median ms':>10} {'p95 ms':>8}")
     for name, (median, p95) in figures.items():
         print(f"{name:<30} {median:>10.1f} {p95:>8.1f}")

@@ -9,7 +9,7 @@ temporary directory) and times the first render (ListObjectsV2, every GET and pa
 the table scan) and the median of the warm ones (parsed files reused by ETag, the scan
 reused until an image_labels run finishes). Target: every warm render under a second.
 
-    .venv/bin/python bench/results_page.py [--companies 1000] [--dates 30] [--images 2000]
+    .venv/bin/python -m bench.results_page [--companies 1000] [--dates 30] [--images 2000]
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for dev and tests.support when run as a script
+from dev.stack import Stack, airflow_env
 
 LAST_DATE = "2026-11-25"
 WARM_RUNS = 5
@@ -57,9 +56,6 @@ def signed_in_client(token: str):
 
 
 def measure(companies: int, dates: int, images: int) -> None:
-    from dev.stack import SERVICES, Stack, airflow_env
-    from tests.support.ports import free_port
-
     state = Path(tempfile.mkdtemp(prefix="bench-results-"))
     os.environ.update(airflow_env(state))
     os.environ.update(
@@ -72,15 +68,13 @@ def measure(companies: int, dates: int, images: int) -> None:
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
         }
     )
-    stack = Stack(state / "stack", ports={service.name: free_port() for service in SERVICES})
-    stack.up()
-    os.environ.update(stack.connection_env())
-    try:
+    with Stack.on_free_ports(state / "stack"):
+        # Airflow reads its settings on first import: only now, with the environment set.
+        from dev import results_data
         from enrichment import aws
         from enrichment.bootstrap import bootstrap
         from enrichment.company_sentiment.settings import SentimentSettings
         from enrichment.image_labels.settings import ImageLabelsSettings
-        from tests.support import results_data
 
         # The auth manager checks each token against the revoked ones in the database.
         airflow = Path(sys.executable).with_name("airflow")
@@ -121,8 +115,6 @@ def measure(companies: int, dates: int, images: int) -> None:
                 slow.append(view)
         verdict = f"missed by {', '.join(slow)}" if slow else "met"
         print(f"target: warm renders under {TARGET_S:.0f}s: {verdict}")
-    finally:
-        stack.down()
 
 
 def main() -> None:

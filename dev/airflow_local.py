@@ -39,8 +39,9 @@ from pathlib import Path
 from typing import Any
 
 from dev import PROJECT_ROOT
+from dev.ports import port_is_free
 from dev.processes import Supervised, run_step, stop_all, wait_until_healthy
-from dev.stack import DEFAULT_STATE_DIR, Stack, airflow_env, port_is_free
+from dev.stack import DEFAULT_STATE_DIR, Stack, airflow_env
 from dev.worker_hostname import WORKER_HOSTNAME_ENV
 
 DEFAULT_PORT = 8980

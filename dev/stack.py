@@ -11,16 +11,18 @@ the ports.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
-import socket
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from dev import PROJECT_ROOT
+from dev.ports import free_port, port_is_free
 from dev.processes import Supervised, wait_until_healthy
 
 DEFAULT_STATE_DIR = Path(os.environ.get("ENRICHMENT_STATE_DIR", PROJECT_ROOT / ".local"))
@@ -56,11 +58,6 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def port_is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) != 0
-
-
 class Stack:
     """The stand-ins of one state directory; ports default to 8950-8952 (env overrides)."""
 
@@ -69,6 +66,20 @@ class Stack:
         self.ports = {
             s.name: int(os.environ.get(s.port_env(), s.default_port)) for s in SERVICES
         } | (ports or {})
+
+    @classmethod
+    @contextlib.contextmanager
+    def on_free_ports(cls, state_dir: Path) -> Iterator[Stack]:
+        """The stand-ins of ``state_dir`` up on ports the OS picks, beside any on the
+        defaults (a test session, a benchmark), with this process's connections and sites
+        file (``os.environ``) pointing at them; stopped on leaving the block."""
+        stack = cls(state_dir, ports={service.name: free_port() for service in SERVICES})
+        try:
+            stack.up()
+            os.environ.update(stack.connection_env())
+            yield stack
+        finally:
+            stack.down()
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"

@@ -20,10 +20,9 @@ from pathlib import Path
 import pytest
 
 from dev import PROJECT_ROOT
-from dev.stack import SERVICES, Stack, airflow_env
-from tests.support.aws_control import AwsControl
-from tests.support.ports import free_port
-from tests.support.wikipedia_control import WikipediaControl
+from dev.stack import Stack, airflow_env
+from dev.standins.aws_control import AwsControl
+from dev.standins.wikipedia_control import WikipediaControl
 
 # The kinds of test, one folder each (and pyproject's list of markers).
 KINDS = ("unit", "dags", "integration", "isolated", "e2e", "compose")
@@ -54,11 +53,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     """The stand-ins, with ``aws_default``/``wikipedia_default`` and the sites file on them."""
-    local = Stack(SESSION_DIR / "stack", ports={s.name: free_port() for s in SERVICES})
-    local.up()
-    os.environ.update(local.connection_env())
-    yield local
-    local.down()
+    with Stack.on_free_ports(SESSION_DIR / "stack") as local:
+        yield local
 
 
 @pytest.fixture(scope="session")

@@ -37,11 +37,11 @@ import requests
 
 from dev import PROJECT_ROOT
 from dev.airflow_local import PASSWORD, USERNAME, ApiClient
+from dev.airflow_runs import run_seconds, unpause
+from dev.ports import free_port
 from tests.compose.base_images.build import build_all
 from tests.compose.engine import DockerEngine, EngineUnavailable, compose_binary
 from tests.support import ARTIFACTS
-from tests.support.airflow_runs import run_seconds, unpause
-from tests.support.ports import free_port
 
 PROJECT = "enrichment-compose-test"
 BUCKET = "fangsentiment"

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +15,7 @@ from enrichment.image_labels.settings import ImageLabelsSettings
 
 DAGS_DIR = PROJECT_ROOT / "dags"
 DAG_FILES = sorted(DAGS_DIR.glob("*.py"))
-PROBE = Path(__file__).with_name("parse_probe.py")
+PROBE = PROJECT_ROOT / "dev" / "parse_probe.py"
 # Importing these at parse time would slow every scheduler loop and every task start.
 HEAVY_MODULES = (
     "pandas",

@@ -11,7 +11,7 @@ measured (start-up, run and backfill wall times) are written to
 ``page`` is a Chromium page for the modules that drive the web UI. ``isolated/`` holds
 the image_labels tests, which feed the crawler refused addresses:
 its ``test_namespace.py`` runs them in a network namespace of their own. The REST
-helpers the tests share (unpause, wait for a run, ...) are in ``tests/support/airflow_runs.py``.
+helpers the tests share (unpause, wait for a run, ...) are in ``dev/airflow_runs.py``.
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from dev.airflow_local import (
     drop_database,
     postgres_host,
 )
+from dev.ports import free_port
 from dev.stack import Stack
 from tests.conftest import SESSION_DIR
 from tests.support import ARTIFACTS
-from tests.support.ports import free_port
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,13 @@ from pathlib import Path
 import pytest
 
 from dev.airflow_local import ApiClient, LocalAirflow
+from dev.airflow_runs import (
+    RUN_TIMEOUT,
+    run_seconds,
+    task_instances,
+    unpause,
+    wait_for_run,
+)
 from enrichment.company_sentiment.operator import ON_WORKERS_ENV
 from tests.e2e.test_company_sentiment import (
     DAG_ID,
@@ -37,13 +44,6 @@ from tests.e2e.test_company_sentiment import (
     read_rows,
     synthetic_table,
     trigger,
-)
-from tests.support.airflow_runs import (
-    RUN_TIMEOUT,
-    run_seconds,
-    task_instances,
-    unpause,
-    wait_for_run,
 )
 
 TASKS = ("scan", "enrich", "load")

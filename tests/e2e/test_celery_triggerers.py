@@ -9,8 +9,8 @@ import time
 import pytest
 
 from dev.airflow_local import LocalAirflow
+from dev.airflow_runs import RUN_TIMEOUT, run_seconds, task_instances, unpause
 from tests.e2e.test_company_sentiment import DAG_ID, read_rows, synthetic_table, trigger
-from tests.support.airflow_runs import RUN_TIMEOUT, run_seconds, task_instances, unpause
 
 
 @pytest.fixture(scope="module")

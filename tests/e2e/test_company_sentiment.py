@@ -19,16 +19,16 @@ from urllib.parse import unquote
 import pytest
 
 from dev.airflow_local import PASSWORD, USERNAME, ApiClient, LocalAirflow
-from dev.standins.wikipedia_api import Corpus
-from enrichment.company_sentiment.rows import COLUMNS
-from tests.support import ARTIFACTS
-from tests.support.airflow_runs import (
+from dev.airflow_runs import (
     RUN_TIMEOUT,
     run_seconds,
     task_instances,
     unpause,
     wait_for_run,
 )
+from dev.standins.wikipedia_api import Corpus
+from enrichment.company_sentiment.rows import COLUMNS
+from tests.support import ARTIFACTS
 
 DAG_ID = "company_sentiment"
 BUCKET = "fangsentiment"

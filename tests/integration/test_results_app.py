@@ -16,10 +16,10 @@ from html import unescape
 
 import pytest
 
+from dev import results_data
 from enrichment import aws, storage
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.image_labels.settings import ImageLabelsSettings
-from tests.support import results_data
 
 BASE = "/enrichment-results"
 DAYS = results_data.dates("2026-11-05", 4)

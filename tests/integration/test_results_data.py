@@ -8,12 +8,12 @@ import uuid
 
 import pytest
 
+from dev import results_data
 from enrichment import aws, storage
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.image_labels.settings import ImageLabelsSettings
 from enrichment.results_page import image_gallery, sentiment_history
 from enrichment.results_page.sentiment_history import ParsedFiles
-from tests.support import results_data
 
 DAYS = results_data.dates("2026-11-05", 5)
 

@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 from dev import PROJECT_ROOT
-from dev.stack import SERVICES, port_is_free
-from tests.support.ports import free_port
+from dev.ports import free_port, port_is_free
+from dev.stack import SERVICES
 
 
 def test_demo_runs_end_to_end_and_again(tmp_path):

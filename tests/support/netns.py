@@ -3,7 +3,7 @@
 Tests that hand the crawler refused addresses (the cloud metadata endpoint, private
 ranges) must not rely on the guard under test to keep those requests local. They live
 in ``isolated/`` folders (``tests/isolated/``, ``tests/e2e/isolated/``) and run in a
-network namespace made for them (``unshare --net``) that has only a loopback interface;
+network namespace made for them (``dev/netns.py``) that has only a loopback interface;
 the refused addresses are bound to that loopback, where :class:`Canary` servers record
 any request that reaches them. Nothing in the namespace has a route anywhere else.
 
@@ -15,9 +15,7 @@ but the runner, with the canaries listening for the whole session.
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -26,41 +24,24 @@ from pathlib import Path
 
 import pytest
 
-# The refused addresses the sample site links to, each given a canary in the namespace.
-CANARY_ADDRESSES = ("169.254.169.254", "10.0.0.1")
-ISOLATED_ENV = "ENRICHMENT_ISOLATED_NETNS"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from dev import PROJECT_ROOT
+from dev.netns import CANARY_ADDRESSES, in_namespace, run_isolated
+
 RUNNER = "test_namespace.py"
-
-
-def isolated_command(argv: list[str]) -> list[str]:
-    """``argv`` wrapped to run in a new network namespace with loopback and the canaries'
-    addresses up. As a normal user, a user namespace grants the rights to set that up."""
-    unshare = ["unshare", "--net"] if os.geteuid() == 0 else ["unshare", "--net", "-r"]
-    setup = " && ".join(
-        ["ip link set lo up", *(f"ip addr add {address}/32 dev lo" for address in CANARY_ADDRESSES)]
-    )
-    return [*unshare, "sh", "-c", f'{setup} && exec "$@"', "isolated", *argv]
 
 
 def run_in_namespace(test_path: str, timeout: float) -> None:
     """Run the pytest suite at ``test_path`` in a namespace of its own; fail with its output."""
     pytest_argv = [sys.executable, "-m", "pytest", test_path, "-p", "no:cacheprovider", "-rA"]
-    result = subprocess.run(
-        isolated_command(pytest_argv),
+    result = run_isolated(
+        pytest_argv,
         cwd=PROJECT_ROOT,
-        env=os.environ | {ISOLATED_ENV: "1"},
         capture_output=True,
         text=True,
         timeout=timeout,
     )
     print(result.stdout)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-
-
-def in_namespace() -> bool:
-    """Whether this pytest session was started by :func:`run_in_namespace`."""
-    return os.environ.get(ISOLATED_ENV) == "1"
 
 
 def network_interfaces() -> list[str]:

@@ -1,5 +1,6 @@
-"""The development tooling (``dev/``: stand-ins, stack, local Airflow, demo) stays out of
-every module Airflow runs (``tests/integration/test_wheel.py`` checks the wheel)."""
+"""Dependencies point one way: the development tooling (``dev/``: stand-ins, stack, local
+Airflow, demo) stays out of every module Airflow runs (``tests/integration/test_wheel.py``
+checks the wheel), and the benchmarks and the tooling never lean on the tests."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from dev import PROJECT_ROOT
 SHIPPED_SOURCES = sorted((PROJECT_ROOT / "include").rglob("*.py")) + sorted(
     (PROJECT_ROOT / "dags").glob("*.py")
 )
+TOOLING_SOURCES = sorted((PROJECT_ROOT / "bench").rglob("*.py")) + sorted(
+    (PROJECT_ROOT / "dev").rglob("*.py")
+)
+PLUGIN_SOURCES = sorted((PROJECT_ROOT / "plugins").rglob("*.py"))
 
 
 def _imported_modules(path: Path) -> set[str]:
@@ -25,10 +30,31 @@ def _imported_modules(path: Path) -> set[str]:
     return modules
 
 
-@pytest.mark.parametrize(
-    "path", [pytest.param(p, id=str(p.relative_to(PROJECT_ROOT))) for p in SHIPPED_SOURCES]
-)
+def _imports_from(path: Path, *packages: str) -> set[str]:
+    """The modules of ``packages`` that ``path`` imports, at any level of the file."""
+    return {m for m in _imported_modules(path) if m.split(".")[0] in packages}
+
+
+def _params(paths: list[Path]) -> list:
+    return [pytest.param(p, id=str(p.relative_to(PROJECT_ROOT))) for p in paths]
+
+
+@pytest.mark.parametrize("path", _params(SHIPPED_SOURCES))
 def test_shipped_code_never_imports_the_dev_tooling(path):
     """Inside functions too: the image has no ``dev`` package, so such an import would
     only fail in production."""
-    assert {m for m in _imported_modules(path) if m.split(".")[0] == "dev"} == set()
+    assert _imports_from(path, "dev") == set()
+
+
+@pytest.mark.parametrize("path", _params(TOOLING_SOURCES))
+def test_benchmarks_and_dev_tooling_never_import_the_tests(path):
+    """What benchmarks and the tooling share with the tests (stand-in controls, free
+    ports, the stack on free ports, following DAG runs) lives in ``dev/``, beside the
+    stand-ins it drives; ``tests/`` only takes from it."""
+    assert _imports_from(path, "tests") == set()
+
+
+@pytest.mark.parametrize("path", _params(PLUGIN_SOURCES))
+def test_plugins_import_neither_dev_nor_tests(path):
+    """The Airflow image loads ``plugins/`` and has neither folder."""
+    assert _imports_from(path, "dev", "tests") == set()

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from dev.airflow_local import COMPONENTS, LocalAirflow, MetadataDatabase
+from dev.ports import free_port
 from dev.stack import Stack
 from dev.worker_hostname import WORKER_HOSTNAME_ENV, hostname
-from tests.support.ports import free_port
 
 POSTGRES = MetadataDatabase("postgresql://airflow@db.example/airflow", parallelism=8)
 

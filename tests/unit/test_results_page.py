@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import pytest
 
+from dev.results_data import company_row
 from enrichment.company_sentiment.result_file import FORMATS
 from enrichment.company_sentiment.rows import COLUMNS
 from enrichment.image_labels.settings import ImageLabelsSettings
 from enrichment.results_page import charts, image_gallery, sentiment_history
 from enrichment.results_page.sentiment_history import Filters, History, Row
-from tests.support.results_data import company_row
 
 IMAGE_ID = "ab" * 32
 HEADER = ",".join(sentiment_history.REQUIRED_COLUMNS) + "\n"

@@ -18,6 +18,7 @@ from bs4 import BeautifulSoup
 from PIL import Image
 
 from dev import PROJECT_ROOT
+from dev.ports import free_port
 from dev.standins.sample_site import (
     DUPLICATE_IMAGES,
     FAKE_IMAGE,
@@ -36,7 +37,6 @@ from dev.standins.sample_site import (
     loopback_url,
     refused_urls,
 )
-from tests.support.ports import free_port
 
 # Magic bytes of each format, so a test can tell what a body really is.
 MAGIC = {

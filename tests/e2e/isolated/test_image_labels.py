@@ -13,7 +13,7 @@ import math
 
 import pytest
 
-from tests.support.airflow_runs import run_seconds, task_instances, unpause, wait_for_run
+from dev.airflow_runs import run_seconds, task_instances, unpause, wait_for_run
 
 DAG_ID = "image_labels"
 DS = "2026-11-10"

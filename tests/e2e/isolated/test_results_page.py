@@ -18,8 +18,8 @@ import time
 import pytest
 
 from dev.airflow_local import PASSWORD, USERNAME, ApiClient
+from dev.airflow_runs import unpause, wait_for_run
 from tests.support import ARTIFACTS
-from tests.support.airflow_runs import unpause, wait_for_run
 
 SENTIMENT_DAG = "company_sentiment"
 IMAGE_DAG = "image_labels"

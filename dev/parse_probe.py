@@ -1,8 +1,9 @@
 """Import one DAG file the way a DAG processor would, with the network cut off.
 
-Run as ``python parse_probe.py DAG_FILE`` in a fresh interpreter; prints JSON with the
-modules the file pulled in beyond what Airflow itself loads, the connection lookups and
-socket connections it attempted, the warnings it raised and the time the import took.
+Run as ``python dev/parse_probe.py DAG_FILE`` in a fresh interpreter (the DAG integrity
+tests and ``bench.parse_time`` do); prints JSON with the modules the file pulled in beyond
+what Airflow itself loads, the connection lookups and socket connections it attempted, the
+warnings it raised and the time the import took.
 
 The baseline includes creating one Asset: on the first Asset, Airflow's providers
 manager imports every provider's asset URI handlers, and the amazon provider's S3

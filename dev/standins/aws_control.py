@@ -11,12 +11,16 @@ class AwsControl:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
 
-    def calls(self, operation: str) -> int:
-        """Calls of ``operation`` since the last reset (``BatchDetectSentiment``, ...)."""
+    def counted(self) -> dict[str, int]:
+        """Calls since the last reset by operation, as the stand-in names them:
+        ``Comprehend_20171127.BatchDetectSentiment`` (JSON services), ``s3 PUT`` (REST)."""
         response = requests.get(f"{self.base_url}/__control__/stats", timeout=5)
         response.raise_for_status()
-        counted = response.json()["calls"]
-        return sum(n for name, n in counted.items() if name.rsplit(".", 1)[-1] == operation)
+        return response.json()["calls"]
+
+    def calls(self, operation: str) -> int:
+        """Calls of ``operation`` since the last reset (``BatchDetectSentiment``, ...)."""
+        return sum(n for name, n in self.counted().items() if name.rsplit(".", 1)[-1] == operation)
 
     def reset(self) -> None:
         requests.delete(f"{self.base_url}/__control__/stats", timeout=5).raise_for_status()

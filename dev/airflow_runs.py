@@ -1,4 +1,5 @@
-"""Following DAG runs of a real Airflow through its REST API (``dev.airflow_local.ApiClient``)."""
+"""Following DAG runs of a real Airflow through its REST API (``dev.airflow_local.ApiClient``):
+for the end-to-end tests and the benchmarks that start one."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ RUN_TIMEOUT = 300.0
 def unpause(api: ApiClient, dag_id: str) -> dict:
     """Unpause as a user does in the UI, and wait for the run that follows: with catchup
     off, the latest interval only. Waiting keeps the timings of later runs unshared."""
-    assert api.patch(f"dags/{dag_id}", {"is_paused": False})["is_paused"] is False
+    if api.patch(f"dags/{dag_id}", {"is_paused": False})["is_paused"] is not False:
+        raise RuntimeError(f"{dag_id} is still paused")
     deadline = time.monotonic() + RUN_TIMEOUT
     while not (scheduled := api.get(f"dags/{dag_id}/dagRuns", run_type="scheduled")["dag_runs"]):
-        assert time.monotonic() < deadline, f"unpausing {dag_id} scheduled no run"
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"unpausing {dag_id} scheduled no run")
         time.sleep(1)
-    assert len(scheduled) == 1, scheduled
+    if len(scheduled) != 1:
+        raise RuntimeError(f"unpausing {dag_id} scheduled {len(scheduled)} runs: {scheduled}")
     return wait_for_run(api, dag_id, scheduled[0]["dag_run_id"])
 
 
@@ -29,7 +33,8 @@ def wait_for_run(api: ApiClient, dag_id: str, run_id: str) -> dict:
         run = api.get(f"dags/{dag_id}/dagRuns/{run_id}")
         if run["state"] in ("success", "failed"):
             return run
-        assert time.monotonic() < deadline, f"{run_id} still {run['state']}"
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{run_id} still {run['state']}")
         time.sleep(1)
 
 
