@@ -13,7 +13,7 @@ seeds a table of N made-up companies and measures, in the same run:
   stand-ins received and the most Wikipedia requests they had in flight at once.
 
 Then, for the middle N: the next date over the same (unchanged) intros, and a 3-date
-backfill against a one-date run. Prints a table; targets are in README.
+backfill against a one-date run. Prints a table; targets and figures are in docs/performance.md.
 
     .venv/bin/python -m bench.fanout [--sizes 100,500,2000]
 """

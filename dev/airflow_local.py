@@ -282,7 +282,7 @@ class LocalAirflow:
         # Processes on one machine share its hostname and log folder, and a log server
         # serves the whole folder: the first triggerer serves every triggerer's trigger
         # logs. The workers serve none: the API server reads their task logs from the
-        # folder (a worker on a machine of its own serves its own, see the README).
+        # folder (a worker on a machine of its own serves its own, see docs/compose.md).
         more_triggerers = [
             Component(f"triggerer-{n}", (*triggerer.command, "--skip-serve-logs"))
             for n in range(2, triggerers + 1)
