@@ -6,12 +6,15 @@ external systems, its logic and the task-level functions its DAG calls:
 - :mod:`enrichment.company_sentiment` (``dags/company_sentiment.py``),
 - :mod:`enrichment.image_labels` (``dags/image_labels.py``);
 
-and a few small shared modules beside them: :mod:`enrichment.aws` (AWS clients from the
-connection), :mod:`enrichment.storage` (S3 objects written whole),
-:mod:`enrichment.run_date` (the date a run files its output under),
-:mod:`enrichment.settings` (settings dataclasses and the DAG Params built from them) and
-:mod:`enrichment.bootstrap` (tables, bucket, seed, pool). Configuration files ship as
-package data in ``config/``.
+the results pages of both in the Airflow UI, :mod:`enrichment.results_page` (served by
+``plugins/enrichment_results.py``); and a few small shared modules beside them:
+:mod:`enrichment.aws` (AWS clients from the connection), :mod:`enrichment.clients`
+(clients built once per holder and shared by its threads),
+:mod:`enrichment.request_slots` (N requests in flight for the whole deployment),
+:mod:`enrichment.storage` (S3 objects written whole), :mod:`enrichment.run_date` (the
+date a run files its output under), :mod:`enrichment.settings` (settings dataclasses and
+the DAG Params built from them) and :mod:`enrichment.bootstrap` (tables, bucket, seed,
+pool). Configuration files ship as package data in ``config/``.
 
 Modules are light to import (heavy clients are imported inside the functions that use
 them) so that DAG files can import them at parse time.

@@ -1,8 +1,10 @@
 """AWS clients from the ``aws_default`` connection, built by the amazon provider's hooks.
 
-The one place that turns the connection into boto3 clients. A task builds each client it
-needs once (one connection lookup per service) and passes it to the functions that call
-the service; nothing below a task builds its own. Local development points the same
+The one place that turns the connection into boto3 clients. Each holder of clients
+builds each client it needs once (one connection lookup per service): a task on a
+worker, a triggerer process for all the company tasks running there, the results page's
+app for its requests (:mod:`enrichment.clients`). It passes the client to the functions
+that call the service; nothing below builds its own. Local development points the same
 connection at the local AWS endpoint through its ``endpoint_url`` extra.
 """
 

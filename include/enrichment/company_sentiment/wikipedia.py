@@ -181,7 +181,8 @@ def request_slots_in(table, count: int) -> request_slots.RequestSlots:
 
 
 class WikipediaClient:
-    """The MediaWiki API on the ``wikipedia_default`` connection, built once per task.
+    """The MediaWiki API on the ``wikipedia_default`` connection, built once per holder of
+    clients (a task on a worker, or a triggerer process for all its company tasks).
 
     One connection lookup and one HTTP session: the session carries the connection's
     host, settings and extra headers, and keeps its TCP connection open from one title
