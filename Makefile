@@ -1,7 +1,8 @@
 # The two commands a new user needs:
 #   make demo   build the virtualenv, start the local stand-ins and run the pipelines end to end
 #   make test   lint, build the docs site strictly and run the whole test suite (what CI runs)
-# and for contributors, `make test-fast`: lint, DAG integrity and unit tests in under a minute.
+# and for contributors, `make test-fast` (lint, DAG integrity and unit tests: under a minute)
+# and `make test-integration` (those plus the integration tests on the stand-ins).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 DOCKERD := /usr/sbin/dockerd
 DEBOOTSTRAP := /usr/sbin/debootstrap
 
-.PHONY: demo test test-fast lint lock bench docs stack-up stack-down airflow airflow-up airflow-down clean
+.PHONY: demo test test-fast test-integration lint lock bench docs stack-up stack-down airflow airflow-up airflow-down clean
 
 demo: $(VENV)/.installed
 	$(BIN)/python -m dev.demo
@@ -28,11 +29,18 @@ export NO_MKDOCS_2_WARNING := 1
 docs: $(VENV)/.installed
 	$(BIN)/mkdocs serve
 
-# The markers follow tests/ folders (tests/conftest.py): no stand-ins, namespaces or Airflow.
+# The markers follow tests/ folders (tests/conftest.py). test-fast: no servers, no
+# processes of their own; test-integration adds the stand-ins over real HTTP, still no
+# Airflow scheduler, namespace or Docker.
 test-fast: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -m "dags or unit"
+
+test-integration: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -m "dags or unit or integration"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
