@@ -249,7 +249,7 @@ def test_real_aws_is_one_env_file_away(tmp_path):
 
 
 def test_image_is_the_locked_airflow_built_from_the_lock():
-    base = re.search(r"^FROM apache/airflow:(\S+)-python(\S+) AS airflow$", DOCKERFILE, re.M)
+    base = re.search(r"^FROM apache/airflow:(\S+)-python(\S+) AS runtime$", DOCKERFILE, re.M)
     locked = re.search(
         r"^apache-airflow==(\S+)$", (PROJECT_ROOT / "requirements.txt").read_text(), re.M
     )
@@ -303,13 +303,31 @@ def test_the_airflow_image_ships_the_runtime_lock_and_the_package_only():
     assert not re.search(r"pip install .*(-e|--editable)\b", airflow)
 
 
-def test_the_dev_image_is_the_airflow_image_plus_the_dev_lock_and_dev():
+def test_the_dev_image_is_the_runtime_lock_plus_the_dev_lock_and_dev():
     dev = dockerfile_stages()["dev"]
-    assert dev[0] == "FROM airflow AS dev"
+    assert dev[0] == "FROM runtime AS dev"
     assert "COPY --chown=airflow:0 dev /opt/airflow/dev" in dev
     install = next(line for line in dev if "requirements-dev.txt" in line and "pip" in line)
     # Under the runtime lock's constraint, so the stand-ins' image has production's pins.
     assert "-c /opt/airflow/requirements.txt" in install
+    # The stand-ins import nothing of the package: a code change leaves this image alone.
+    assert not [line for line in dev if "include" in line]
+
+
+def test_a_code_or_docs_change_reinstalls_no_lock():
+    """Each stage copies the project's code only after its locks are installed, and the
+    docs are not in the build context: an edit of include/, dev/, README or docs/
+    rebuilds seconds of layers, never the minutes of pip that install a lock."""
+    stages = dockerfile_stages()
+    assert stages["runtime"][0].startswith("FROM apache/airflow:")
+    for name, lines in stages.items():
+        copies = [i for i, line in enumerate(lines) if line.startswith("COPY ")]
+        locks = [i for i, line in enumerate(lines) if re.search(r"pip install .*-r ", line)]
+        code = [i for i in copies if {"include", "dev", "pyproject.toml"} & set(lines[i].split())]
+        assert all(lock < min(code, default=len(lines)) for lock in locks), name
+    ignored = (PROJECT_ROOT / ".dockerignore").read_text()
+    assert "!README.md" not in ignored
+    assert "!docs" not in ignored
 
 
 def test_the_build_context_has_what_the_dockerfile_copies():

@@ -51,8 +51,7 @@ def wheel(tmp_path_factory) -> Path:
     """A wheel built from a copy of the checkout, ``dev/`` included in the copy, as
     setuptools packages it (the venv's setuptools builds it: no network)."""
     source = tmp_path_factory.mktemp("checkout")
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source)
+    shutil.copy(ROOT / "pyproject.toml", source)
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
     for name in ("include", "dev"):
         shutil.copytree(ROOT / name, source / name, ignore=ignore)
