@@ -1,10 +1,13 @@
 """One real Airflow for the end-to-end tests: PostgreSQL, LocalExecutor, the API server.
 
-It is started once per test module, exactly as ``make airflow`` starts it (same runner,
-same init steps), on the session's stand-ins, a free port and a PostgreSQL database of
-its own that is dropped afterwards; one module at a time, so two never share the two
-cores. A module that needs another shape of it (the CeleryExecutor, two triggerers,
-tighter timeouts) overrides ``airflow_options`` and ``airflow_settings``. The figures
+It is started exactly as ``make airflow`` starts it (same runner, same init steps), on
+the session's stand-ins, a free port and a PostgreSQL database of its own that is
+dropped afterwards. A module that needs another shape of it (the CeleryExecutor, two
+triggerers, tighter timeouts) overrides ``airflow_options`` and ``airflow_settings``.
+Modules that ask for the same shape share one Airflow, started by the first of them
+(a start costs a minute or more of both cores); a module that asks for another shape
+stops it first, so two never run at once. Each module uses tables and prefixes of its
+own, so what another left in the shared Airflow does not answer for it. The figures
 measured (start-up, run and backfill wall times) are written to
 ``test-artifacts/e2e-figures.<module>.json``.
 
@@ -58,39 +61,79 @@ def airflow_settings() -> dict[str, str]:
     return {}
 
 
+class RunningAirflow:
+    """The one Airflow of the session at a time, and the shape it was started with."""
+
+    def __init__(self) -> None:
+        self.shape: tuple | None = None
+        self.local: LocalAirflow | None = None
+        self.database: MetadataDatabase | None = None
+        self._stop: list = []
+
+    def get(self, stack: Stack, options: dict[str, Any], settings: dict[str, str]):
+        """The running Airflow if it has this shape, else a new one; and its start-up
+        seconds (0 when shared)."""
+        shape = (sorted(options.items()), sorted(settings.items()))
+        if shape == self.shape and self.local is not None:
+            return self.local, 0.0
+        self.stop()
+        host = postgres_host()
+        name = f"enrichment_e2e_{secrets.token_hex(4)}"
+        state_dir = SESSION_DIR / f"airflow-e2e-{name}"
+        # A machine without PostgreSQL gets what `make airflow` gives it: SQLite, one task
+        # at a time (slower, never "database is locked").
+        database = (
+            MetadataDatabase.postgres(host, name)
+            if host
+            else MetadataDatabase(
+                f"sqlite:///{state_dir / 'airflow' / 'airflow.db'}", parallelism=1
+            )
+        )
+        local = LocalAirflow(stack, state_dir, port=free_port(), database=database, **options)
+        # A killed triggerer's triggers go to a live one after this many seconds without
+        # its heartbeat (Airflow's default 30 s): tests that kill one need not wait that long.
+        monkeypatch = pytest.MonkeyPatch()
+        monkeypatch.setenv("AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD", "10")
+        for variable, value in settings.items():
+            monkeypatch.setenv(variable, value)
+        self._stop = [monkeypatch.undo, (lambda: drop_database(host, name)) if host else None]
+        self.shape, self.local, self.database = shape, local, database
+        try:
+            return local, local.up()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        if self.local is not None:
+            try:
+                self.local.down()
+            finally:
+                for step in filter(None, self._stop):
+                    step()
+        self.shape, self.local, self._stop = None, None, []
+
+
+@pytest.fixture(scope="session")
+def running_airflow() -> Iterator[RunningAirflow]:
+    running = RunningAirflow()
+    yield running
+    running.stop()
+
+
 @pytest.fixture(scope="module")
 def airflow(
     stack: Stack,
+    running_airflow: RunningAirflow,
     figures: dict[str, float],
     airflow_options: dict[str, Any],
     airflow_settings: dict[str, str],
-) -> Iterator[LocalAirflow]:
-    host = postgres_host()
-    name = f"enrichment_e2e_{secrets.token_hex(4)}"
-    state_dir = SESSION_DIR / f"airflow-e2e-{name}"
-    # A machine without PostgreSQL gets what `make airflow` gives it: SQLite, one task at
-    # a time (slower, never "database is locked").
-    database = (
-        MetadataDatabase.postgres(host, name)
-        if host
-        else MetadataDatabase(f"sqlite:///{state_dir / 'airflow' / 'airflow.db'}", parallelism=1)
-    )
-    figures["metadata_database"] = database.url.split(":", 1)[0]
-    local = LocalAirflow(stack, state_dir, port=free_port(), database=database, **airflow_options)
-    # A killed triggerer's triggers go to a live one after this many seconds without its
-    # heartbeat (Airflow's default 30 s): tests that kill one need not wait that long.
-    monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setenv("AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD", "10")
-    for variable, value in airflow_settings.items():
-        monkeypatch.setenv(variable, value)
-    try:
-        figures["airflow_start_s"] = round(local.up(), 1)
-        yield local
-    finally:
-        local.down()
-        monkeypatch.undo()
-        if host:
-            drop_database(host, name)
+) -> LocalAirflow:
+    local, started = running_airflow.get(stack, airflow_options, airflow_settings)
+    figures["metadata_database"] = running_airflow.database.url.split(":", 1)[0]
+    if started:
+        figures["airflow_start_s"] = round(started, 1)
+    return local
 
 
 @pytest.fixture(scope="module")
