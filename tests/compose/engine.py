@@ -134,10 +134,16 @@ class DockerEngine:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         for tool, saved in self.host_netfilter.items():
-            # Restoring replaces only the tables the host had; dockerd's new ones go.
-            for table in _tables(_save(tool)).keys() - _tables(saved).keys():
+            # Restoring replaces only the tables the host had; dockerd's new ones go,
+            # built-in chains' policies included (a fresh host has no filter table, and
+            # dockerd sets FORWARD to DROP: flushing alone would leave that behind).
+            for table, lines in _tables(_save(tool)).items():
+                if table in _tables(saved):
+                    continue
                 subprocess.run([tool, "-t", table, "-F"], check=True)
                 subprocess.run([tool, "-t", table, "-X"], check=True)
+                for chain in _builtin_chains(lines):
+                    subprocess.run([tool, "-t", table, "-P", chain, "ACCEPT"], check=True)
             subprocess.run([f"{tool}-restore"], input=saved, text=True, check=True)
         IP_FORWARD.write_text(self.host_ip_forward)
         for bridge in _bridges() - self.host_bridges:
@@ -213,6 +219,13 @@ def _tables(dump: str) -> dict[str, list[str]]:
         for table, lines in tables.items()
         if any(not re.fullmatch(r":[A-Z]+ ACCEPT", line) for line in lines)
     }
+
+
+def _builtin_chains(lines: list[str]) -> list[str]:
+    """The built-in chains of a table's lines (``_tables``): those with a policy."""
+    return [
+        line.split()[0][1:] for line in lines if line.startswith(":") and line.split()[1] != "-"
+    ]
 
 
 def _bridges() -> set[str]:
