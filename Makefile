@@ -15,11 +15,16 @@ DEBOOTSTRAP := /usr/sbin/debootstrap
 demo: $(VENV)/.installed
 	$(BIN)/python -m dev.demo
 
+# Two test files at a time, each whole in one process (its module fixtures set up once):
+# most of the suite waits on servers, schedulers and containers rather than on the CPU.
+# tests/conftest.py puts the long files first.
+PARALLEL := -n 2 --dist loadfile --no-loadscope-reorder
+
 test: $(VENV)/.installed $(CHROMIUM) $(DOCKERD) $(DEBOOTSTRAP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mkdocs build --strict --site-dir site
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL)
 
 # The documentation site (mkdocs.yml, docs/): served on http://127.0.0.1:8000 as you edit.
 # --strict in `make test` fails on any warning, a broken link or anchor included.
@@ -40,7 +45,7 @@ test-fast: $(VENV)/.installed
 test-integration: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -m "dags or unit or integration"
+	$(BIN)/python -m pytest $(PARALLEL) -m "dags or unit or integration"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check --fix .

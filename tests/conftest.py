@@ -26,6 +26,10 @@ from dev.standins.wikipedia_control import WikipediaControl
 
 # The kinds of test, one folder each (and pyproject's list of markers).
 KINDS = ("unit", "dags", "integration", "isolated", "e2e", "compose")
+# `make test` runs two test files at a time (pytest-xdist, --dist loadfile), each stream
+# taking the next file as it finishes: the long kinds go first, so that neither stream is
+# left with a long file at the end while the other idles.
+LONGEST_FIRST = ("compose", "e2e", "isolated", "integration", "dags", "unit")
 
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="enrichment-tests-"))
 os.environ.update(airflow_env(SESSION_DIR))
@@ -42,12 +46,16 @@ os.environ.update(
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
 
+def _folders(item: pytest.Item) -> tuple[str, ...]:
+    return item.path.relative_to(PROJECT_ROOT / "tests").parts[:-1]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        folders = item.path.relative_to(PROJECT_ROOT / "tests").parts[:-1]
         for kind in KINDS:
-            if kind in folders:
+            if kind in _folders(item):
                 item.add_marker(kind)
+    items.sort(key=lambda item: LONGEST_FIRST.index(_folders(item)[0]))
 
 
 @pytest.fixture(scope="session")
