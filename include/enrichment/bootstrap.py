@@ -1,9 +1,10 @@
 """Create what the pipelines need and seed the companies table; safe to run again.
 
 - the DynamoDB tables of both pipelines' default settings (``fang``, key ``name``;
-  ``sentiment_cache``, key ``text_sha256``; ``request_slots``, key ``slot``, the
-  deployment's Wikipedia request slots; ``image_labels``, key ``image_id``),
-  on-demand billing;
+  ``sentiment_cache``, key ``text_sha256``; ``page_timelines``, key ``title``, and
+  ``revision_texts``, key ``revision_id``, what was learned of articles' histories;
+  ``request_slots``, key ``slot``, the deployment's Wikipedia request slots;
+  ``image_labels``, key ``image_id``), on-demand billing;
 - their S3 bucket (``fangsentiment``);
 - the companies of the package's ``config/companies.yaml`` (re-seeding overwrites by name);
 - the Airflow pool that keeps company tasks on workers to the 3 Wikipedia request slots.
@@ -24,7 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from enrichment import aws, request_slots
-from enrichment.company_sentiment import companies, sentiment_cache, wikipedia
+from enrichment.company_sentiment import (
+    companies,
+    page_history,
+    revision_texts,
+    sentiment_cache,
+    wikipedia,
+)
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.image_labels import label_table
 from enrichment.image_labels.settings import ImageLabelsSettings
@@ -33,6 +40,8 @@ COMPANIES_FILE = resources.files("enrichment") / "config" / "companies.yaml"
 TABLE_KEYS = {
     SentimentSettings.companies_table: companies.KEY,
     SentimentSettings.sentiment_cache_table: sentiment_cache.KEY,
+    SentimentSettings.page_timelines_table: page_history.KEY,
+    SentimentSettings.revision_texts_table: revision_texts.KEY,
     SentimentSettings.request_slots_table: request_slots.KEY,
     ImageLabelsSettings.labels_table: label_table.KEY,
 }

@@ -1,19 +1,26 @@
-"""How MediaWiki API answers become statuses: ok, not_found, ambiguous, or an error."""
+"""How MediaWiki API answers about revisions become pages, revisions and leads, or errors."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 import requests
 
+from enrichment.company_sentiment.page_history import Revision, parse_time
+from enrichment.company_sentiment.revision_texts import RevisionText
 from enrichment.company_sentiment.wikipedia import (
-    Summary,
+    Page,
     WikipediaError,
+    history_request,
     invalid_title,
-    parse_summaries,
+    latest_request,
+    parse_history,
+    parse_latest,
+    parse_texts,
     retry_after_seconds,
-    summary_request,
+    texts_request,
 )
 
 
@@ -21,78 +28,86 @@ def query(*pages, **extra):
     return {"batchcomplete": True, "query": {"pages": list(pages), **extra}}
 
 
+def revision(revid: int, parentid: int, timestamp: str, content: str | None = None) -> dict:
+    raw = {"revid": revid, "parentid": parentid, "timestamp": timestamp}
+    if content is not None:
+        raw["slots"] = {
+            "main": {"contentmodel": "wikitext", "contentformat": "text/x-wiki", "content": content}
+        }
+    return raw
+
+
+def page(title: str, *revisions: dict, pageid: int = 1) -> dict:
+    return {"pageid": pageid, "ns": 0, "title": title, "revisions": list(revisions)}
+
+
+def at(text: str) -> datetime:
+    return parse_time(text)
+
+
+NETFLIX_LEAD = "'''Netflix''' is a service."
+NETFLIX_REVISION = Revision(at("2026-11-19T08:00:00Z"), 1002, 1001)
+NETFLIX = Page(
+    "Netflix",
+    NETFLIX_REVISION,
+    RevisionText(1002, "Netflix", NETFLIX_REVISION.timestamp, NETFLIX_LEAD),
+)
+HIDDEN = {
+    "revid": 9,
+    "parentid": 8,
+    "timestamp": "2026-05-01T00:00:00Z",
+    "slots": {"main": {"texthidden": True}},
+}
+
+
 @pytest.mark.parametrize(
-    ("payload", "expected"),
+    ("payload", "requested", "expected"),
     [
         pytest.param(
-            query(
-                {
-                    "pageid": 175537,
-                    "ns": 0,
-                    "title": "Netflix",
-                    "extract": " Netflix is a service. ",
-                }
-            ),
-            Summary("ok", "Netflix", "Netflix is a service."),
-            id="ok",
+            query(page("Netflix", revision(1002, 1001, "2026-11-19T08:00:00Z", NETFLIX_LEAD))),
+            "Netflix",
+            NETFLIX,
+            id="latest-revision-with-its-lead",
         ),
         pytest.param(
             query(
-                {
-                    "pageid": 1,
-                    "ns": 0,
-                    "title": "Acme",
-                    "extract": "Acme is a firm.\nIt makes\tanvils.\n\nIt was founded in 1900.",
-                }
-            ),
-            Summary("ok", "Acme", "Acme is a firm. It makes anvils. It was founded in 1900."),
-            id="paragraphs-become-one-line",
-        ),
-        pytest.param(
-            query(
-                {
-                    "pageid": 5533631,
-                    "ns": 0,
-                    "title": "Tesla, Inc.",
-                    "extract": "Tesla, Inc. is...",
-                },
+                page("Tesla, Inc.", revision(7, 6, "2026-01-01T00:00:00Z", "x")),
                 redirects=[{"from": "Tesla Motors", "to": "Tesla, Inc."}],
             ),
-            Summary("ok", "Tesla, Inc.", "Tesla, Inc. is..."),
+            "Tesla Motors",
+            Page(
+                "Tesla, Inc.",
+                Revision(at("2026-01-01T00:00:00Z"), 7, 6),
+                RevisionText(7, "Tesla, Inc.", at("2026-01-01T00:00:00Z"), "x"),
+            ),
             id="redirect-reports-the-target-title",
         ),
         pytest.param(
             query({"ns": 0, "title": "Globex Corporation", "missing": True}),
-            Summary("not_found", "Globex Corporation", reason="no such page"),
+            "Globex Corporation",
+            Page("Globex Corporation", problem="no such page"),
             id="missing",
         ),
         pytest.param(
             query({"title": "A|B", "invalidreason": "illegal characters", "invalid": True}),
-            Summary("not_found", "A|B", reason="invalid title: illegal characters"),
+            "A|B",
+            Page("A|B", problem="invalid title: illegal characters"),
             id="invalid-title",
         ),
         pytest.param(
-            query(
-                {
-                    "pageid": 8321,
-                    "ns": 0,
-                    "title": "Delta",
-                    "extract": "Delta may refer to:",
-                    "pageprops": {"disambiguation": ""},
-                }
+            query(page("Hidden", HIDDEN)),
+            "Hidden",
+            Page(
+                "Hidden",
+                Revision(at("2026-05-01T00:00:00Z"), 9, 8),
+                RevisionText(9, "Hidden", at("2026-05-01T00:00:00Z"), None),
             ),
-            Summary("ambiguous", "Delta", reason="disambiguation page"),
-            id="disambiguation",
-        ),
-        pytest.param(
-            query({"pageid": 1, "ns": 0, "title": "Stub", "extract": "  "}),
-            Summary("not_found", "Stub", reason="page has no intro text"),
-            id="no-intro-text",
+            id="hidden-text-is-none-not-empty",
         ),
     ],
 )
-def test_parse_one_title(payload, expected):
-    assert parse_summaries(payload, [expected.title]) == {expected.title: expected}
+def test_parse_the_latest_revision_of_one_title(payload, requested, expected):
+    assert parse_latest(payload, [requested]) == {requested: expected}
 
 
 @pytest.mark.parametrize(
@@ -100,17 +115,18 @@ def test_parse_one_title(payload, expected):
     [
         pytest.param({"error": {"code": "badvalue", "info": "nope"}}, id="api-error"),
         pytest.param({"batchcomplete": True, "query": {}}, id="no-pages"),
+        pytest.param(query({"pageid": 1, "ns": 0, "title": "Netflix"}), id="no-revision"),
     ],
 )
 def test_unusable_answers_raise_for_a_retry(payload):
     with pytest.raises(WikipediaError):
-        parse_summaries(payload, ["Netflix"])
+        parse_latest(payload, ["Netflix"])
 
 
 def test_each_title_of_a_batch_finds_its_page_through_normalisation_and_redirects():
     payload = query(
-        {"pageid": 1, "ns": 0, "title": "Netflix", "extract": "Netflix is a service."},
-        {"pageid": 2, "ns": 0, "title": "Tesla, Inc.", "extract": "Tesla, Inc. is..."},
+        page("Netflix", revision(1002, 1001, "2026-11-19T08:00:00Z", NETFLIX_LEAD)),
+        page("Tesla, Inc.", revision(7, 6, "2026-01-01T00:00:00Z", "x"), pageid=2),
         {"ns": 0, "title": "Globex Corporation", "missing": True},
         normalized=[{"fromencoded": False, "from": "netflix", "to": "Netflix"}],
         redirects=[
@@ -120,52 +136,93 @@ def test_each_title_of_a_batch_finds_its_page_through_normalisation_and_redirect
     )
     requested = ["netflix", "Netflix", "Tesla Motors", "Globex Corporation"]
 
-    answers = parse_summaries(payload, requested)
+    answers = parse_latest(payload, requested)
 
     assert list(answers) == requested
-    assert (
-        answers["netflix"]
-        == answers["Netflix"]
-        == Summary("ok", "Netflix", "Netflix is a service.")
-    )
-    assert answers["Tesla Motors"] == Summary("ok", "Tesla, Inc.", "Tesla, Inc. is...")
-    assert answers["Globex Corporation"].status == "not_found"
+    assert answers["netflix"] == answers["Netflix"] == NETFLIX
+    assert answers["Tesla Motors"].title == "Tesla, Inc."
+    assert answers["Globex Corporation"].problem == "no such page"
 
 
 @pytest.mark.parametrize(
     ("payload", "message"),
     [
         pytest.param(
-            query({"pageid": 1, "ns": 0, "title": "Netflix", "extract": "x"}),
+            query(page("Netflix", revision(1, 0, "2026-01-01T00:00:00Z", "x"))),
             "no page for 'Sony'",
             id="a-title-without-page",
         ),
         pytest.param(
-            {"continue": {"excontinue": 20}, **query({"title": "Netflix"})},
+            {"continue": {"rvcontinue": "x"}, **query(page("Netflix"))},
             "cut short",
-            id="more-intros-than-one-answer-holds",
+            id="more-than-one-answer-holds",
         ),
     ],
 )
 def test_a_batch_answer_that_leaves_a_title_out_raises(payload, message):
     with pytest.raises(WikipediaError, match=message):
-        parse_summaries(payload, ["Netflix", "Sony"])
+        parse_latest(payload, ["Netflix", "Sony"])
+
+
+def test_a_history_answer_gives_revisions_newest_first_and_where_to_continue():
+    payload = {
+        "continue": {"rvcontinue": "20250101000000|1000", "continue": "||"},
+        **query(
+            page(
+                "Netflix",
+                revision(1002, 1001, "2026-11-19T08:00:00Z"),
+                revision(1001, 1000, "2026-11-01T00:00:00Z"),
+            )
+        ),
+    }
+    revisions, more = parse_history(payload, "Netflix")
+    assert [r.revid for r in revisions] == [1002, 1001]
+    assert revisions[1] == Revision(datetime(2026, 11, 1, tzinfo=UTC), 1001, 1000)
+    assert more == "20250101000000|1000"
+    last = query(page("Netflix", revision(1, 0, "2020-01-01T00:00:00Z")))
+    assert parse_history(last, "Netflix")[1] == ""  # the page's first revision: no more
+
+
+def test_a_history_of_several_pages_is_refused_by_the_api():
+    refusal = {"error": {"code": "invalidparammix", "info": "may only be used with one page"}}
+    with pytest.raises(WikipediaError, match="invalidparammix"):
+        parse_history(refusal, "Netflix")
+
+
+def test_texts_by_revision_id_and_a_revision_gone_since_raises():
+    payload = query(
+        page("Netflix", revision(1001, 1000, "2026-11-01T00:00:00Z", "old lead")),
+        page("Tesla, Inc.", revision(7, 6, "2026-01-01T00:00:00Z", "x"), pageid=2),
+    )
+    texts = parse_texts(payload, [1001, 7])
+    assert texts[1001] == RevisionText(1001, "Netflix", at("2026-11-01T00:00:00Z"), "old lead")
+    gone = {**payload, "query": {**payload["query"], "badrevids": {"99": {"revid": 99}}}}
+    with pytest.raises(WikipediaError, match=r"\[99\]"):
+        parse_texts(gone, [7, 99])
 
 
 @pytest.mark.parametrize("title", ["A|B", "  ", "Foo[bar]", "#top"])
 def test_titles_that_cannot_go_into_a_query_are_answered_without_one(title):
-    assert invalid_title(title).status == "not_found"
+    assert invalid_title(title).problem.startswith("invalid title")
     assert invalid_title("Amazon (company)") is None
 
 
-def test_request_asks_for_plain_intro_sentences_with_redirects_and_maxlag():
-    params = summary_request(["Netflix", "Tesla Motors"], sentences=2)
-    assert params["titles"] == "Netflix|Tesla Motors"
-    assert params["exlimit"] == "20"
-    assert params["exsentences"] == "2"
-    assert params["prop"] == "extracts|pageprops"
-    assert params["ppprop"] == "disambiguation"
-    assert {"exintro", "explaintext", "redirects", "maxlag"} <= params.keys()
+def test_requests_ask_for_section_0_wikitext_redirects_and_maxlag():
+    latest = latest_request(["Netflix", "Tesla Motors"])
+    assert latest["titles"] == "Netflix|Tesla Motors"
+    assert (latest["prop"], latest["rvprop"]) == ("revisions", "ids|timestamp|content")
+    assert (latest["rvslots"], latest["rvsection"]) == ("main", "0")
+    assert {"redirects", "maxlag"} <= latest.keys()
+    assert "rvlimit" not in latest  # the API refuses it with several titles
+
+    history = history_request("Netflix", datetime(2026, 11, 20, tzinfo=UTC), more="x|1")
+    assert (history["titles"], history["rvlimit"], history["rvdir"]) == ("Netflix", "500", "older")
+    assert (history["rvstart"], history["rvcontinue"]) == ("2026-11-20T00:00:00Z", "x|1")
+    assert "content" not in history["rvprop"]
+    assert "rvstart" not in history_request("Netflix", None)
+
+    texts = texts_request([1001, 7])
+    assert (texts["revids"], texts["rvsection"]) == ("1001|7", "0")
 
 
 def response(status: int, body: dict, **headers) -> requests.Response:

@@ -1,6 +1,7 @@
 """The two batched calls of company_sentiment, made with the clients of their holder.
 
-:meth:`BatchedCalls.summaries` asks Wikipedia about up to 20 titles in one request;
+:meth:`BatchedCalls.summaries` finds the leads of up to 20 titles as they stood at a
+moment (:mod:`.intros`: one request for all of them on a daily run);
 :meth:`BatchedCalls.sentiments` answers up to 25 texts of one language, from the
 sentiment cache where it may and from one BatchDetectSentiment call for the rest, and
 keeps the new answers in the cache. They are blocking calls, made from a coalescer's
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from enrichment import aws
 from enrichment.clients import Clients
@@ -25,18 +27,23 @@ from enrichment.company_sentiment.comprehend import (
     cut_text,
     detect_sentiments,
 )
+from enrichment.company_sentiment.intros import Sources, Summary, intros_at
 from enrichment.company_sentiment.rows import Scored
-from enrichment.company_sentiment.wikipedia import Summary, WikipediaClient, request_slots_in
+from enrichment.company_sentiment.wikipedia import WikipediaClient, request_slots_in
 
 
 @dataclass(frozen=True)
 class SummaryGroup:
-    """What the titles of one Wikipedia request share: the sentences asked for, and the
-    deployment's request slots it is sent in."""
+    """What the titles of one batch share: the moment their articles are read at, the
+    sentences asked for, the deployment's request slots and the tables of what was
+    learned before."""
 
+    moment: datetime
     sentences: int
     slots_table: str
     slots: int
+    timelines_table: str
+    texts_table: str
 
 
 @dataclass(frozen=True)
@@ -55,14 +62,21 @@ class BatchedCalls:
         self.clients = clients
 
     def summaries(self, group: SummaryGroup, titles: Sequence[str]) -> list[Summary]:
-        """The intro of each of ``titles`` (at most 20), in one request, in order."""
-        wikipedia = self.clients.get("wikipedia", WikipediaClient)
-        slots = self.clients.get(
-            f"slots {group.slots_table} {group.slots}",
-            lambda: request_slots_in(aws.dynamodb_table(group.slots_table), group.slots),
+        """The lead of each of ``titles`` (at most 20) at ``group.moment``, in order."""
+        sources = Sources(
+            self.clients.get("wikipedia", WikipediaClient),
+            self.clients.get(
+                f"slots {group.slots_table} {group.slots}",
+                lambda: request_slots_in(aws.dynamodb_table(group.slots_table), group.slots),
+            ),
+            self._table(group.timelines_table),
+            self._table(group.texts_table),
         )
-        answers = wikipedia.summaries(titles, group.sentences, slots)
+        answers = intros_at(sources, titles, group.moment, group.sentences)
         return [answers[title] for title in titles]
+
+    def _table(self, name: str):
+        return self.clients.get(f"table {name}", lambda: aws.dynamodb_table(name))
 
     def sentiments(
         self, group: SentimentGroup, texts: Sequence[str]
@@ -70,9 +84,7 @@ class BatchedCalls:
         """The sentiment of each of ``texts`` (at most 25), in order: cached answers where
         ``group.reuse`` allows, one BatchDetectSentiment call for the others."""
         keys = [sentiment_cache.cache_key(group.language, cut_text(text)) for text in texts]
-        table = self.clients.get(
-            f"table {group.cache_table}", lambda: aws.dynamodb_table(group.cache_table)
-        )
+        table = self._table(group.cache_table)
         cached = sentiment_cache.lookup(table, keys) if group.reuse else {}
         asked = list(dict.fromkeys(key for key in keys if key not in cached))
         fresh: dict[str, Sentiment | DocumentError] = {}

@@ -10,13 +10,16 @@ company (:func:`.tasks.enrich`), so both paths run this code.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from enrichment.company_sentiment.batched_calls import BatchedCalls, SentimentGroup, SummaryGroup
 from enrichment.company_sentiment.coalescing import Coalescer
 from enrichment.company_sentiment.companies import Company
 from enrichment.company_sentiment.comprehend import BATCH_SIZE
+from enrichment.company_sentiment.intros import Summary
 from enrichment.company_sentiment.rows import Row, Scored, company_row
 from enrichment.company_sentiment.settings import SentimentSettings
-from enrichment.company_sentiment.wikipedia import MAX_IN_FLIGHT, MAX_TITLES, Summary
+from enrichment.company_sentiment.wikipedia import MAX_IN_FLIGHT, MAX_TITLES
 
 # Comprehend and DynamoDB calls of one process at once; AWS asks no etiquette of us, this
 # only bounds the threads a burst of batches takes.
@@ -40,10 +43,16 @@ class CompanyRows:
             linger=linger,
         )
 
-    async def row(self, company: Company, settings: SentimentSettings) -> Row:
-        """The row of one company; raises what is worth a retry."""
+    async def row(self, company: Company, settings: SentimentSettings, moment: datetime) -> Row:
+        """The row of one company, its article read as it stood at ``moment``; raises
+        what is worth a retry."""
         wikipedia = SummaryGroup(
-            settings.sentences, settings.request_slots_table, settings.wikipedia_slots
+            moment,
+            settings.sentences,
+            settings.request_slots_table,
+            settings.wikipedia_slots,
+            settings.page_timelines_table,
+            settings.revision_texts_table,
         )
         summary = await self.intros.ask(wikipedia, company["wikipedia_title"])
         scored = None

@@ -27,6 +27,7 @@ from enrichment.company_sentiment import tasks
 from enrichment.company_sentiment.companies import Company
 from enrichment.company_sentiment.rows import FAILED_TRY_KEY, failed_try_row
 from enrichment.company_sentiment.settings import SentimentSettings
+from enrichment.run_date import run_moment
 
 if TYPE_CHECKING:
     from airflow.sdk import Context, XComArg
@@ -68,7 +69,8 @@ class EnrichCompanyOperator(BaseOperator):
         """The worker path: the triggerer path's code, for one company. A failed try
         leaves its error row (:mod:`.rows`) and fails; Airflow decides on a retry."""
         try:
-            return tasks.enrich(self.company, SentimentSettings.from_params(context["params"]))
+            settings = SentimentSettings.from_params(context["params"])
+            return tasks.enrich(self.company, settings, run_moment(context["dag_run"]))
         except Exception as error:
             context["ti"].xcom_push(FAILED_TRY_KEY, failed_try_row(self.company, error))
             raise

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from enrichment.company_sentiment.companies import Company
+from enrichment.company_sentiment.page_history import format_time
 
 if TYPE_CHECKING:
     from enrichment.company_sentiment.comprehend import Sentiment
-    from enrichment.company_sentiment.wikipedia import Summary
+    from enrichment.company_sentiment.intros import Summary
 
 # The XCom key under which a failed try of ``enrich`` leaves its company's error row.
 FAILED_TRY_KEY = "failed_try_row"
@@ -45,6 +46,9 @@ COLUMNS = {
     "sentiment_source": "string",
     "status": "string",
     "error": "string",
+    # The revision of the article the row describes: the one in effect at the run's moment.
+    "wikipedia_revision_id": "Int64",
+    "wikipedia_revision_timestamp": "string",
 }
 
 Row = dict[str, Any]
@@ -69,16 +73,32 @@ def _row(company: Company, status: str, **values: Any) -> Row:
     }
 
 
+def _revision(summary: Summary) -> dict[str, Any]:
+    if summary.revision is None:
+        return {}
+    return {
+        "wikipedia_revision_id": summary.revision.revid,
+        "wikipedia_revision_timestamp": format_time(summary.revision.timestamp),
+    }
+
+
 def company_row(company: Company, summary: Summary, scored: Scored | None) -> Row:
     """The row of a company from its Wikipedia answer and, for an ``ok`` one, its sentiment."""
     if summary.status != "ok":
-        return _row(company, summary.status, wikipedia_title=summary.title, error=summary.reason)
+        return _row(
+            company,
+            summary.status,
+            wikipedia_title=summary.title,
+            error=summary.reason,
+            **_revision(summary),
+        )
     if scored is None:
         raise ValueError(f"{company['name']!r} has an intro but no sentiment")
     sentiment = scored.sentiment
     return _row(
         company,
         "ok",
+        **_revision(summary),
         wikipedia_title=summary.title,
         wikipedia_snippet=summary.snippet,
         sentiment=sentiment.label,

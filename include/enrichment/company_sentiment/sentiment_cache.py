@@ -15,10 +15,10 @@ from decimal import Decimal
 from typing import Any
 
 from enrichment.company_sentiment.comprehend import Sentiment
+from enrichment.dynamodb import get_items
 
 # The table's partition key (S); the table name is a setting.
 KEY = "text_sha256"
-BATCH_GET_LIMIT = 100  # keys per BatchGetItem call
 
 
 def cache_key(language: str, text: str) -> str:
@@ -38,20 +38,8 @@ def _sentiment(item: Mapping[str, Any]) -> Sentiment:
 
 
 def lookup(table, keys: Iterable[str]) -> dict[str, Sentiment]:
-    """The cached answers for those of ``keys`` that have one (BatchGetItem, unprocessed
-    keys asked again)."""
-    wanted = list(dict.fromkeys(keys))
-    found: dict[str, Sentiment] = {}
-    for start in range(0, len(wanted), BATCH_GET_LIMIT):
-        request: dict[str, Any] = {
-            table.name: {"Keys": [{KEY: key} for key in wanted[start : start + BATCH_GET_LIMIT]]}
-        }
-        while request:
-            response = table.meta.client.batch_get_item(RequestItems=request)
-            for item in response["Responses"].get(table.name, ()):
-                found[item[KEY]] = _sentiment(item)
-            request = response.get("UnprocessedKeys") or {}
-    return found
+    """The cached answers for those of ``keys`` that have one."""
+    return {item[KEY]: _sentiment(item) for item in get_items(table, KEY, keys)}
 
 
 def store(table, answers: Mapping[str, Sentiment]) -> None:

@@ -57,6 +57,20 @@ class SentimentSettings(Settings):
         "Take a text's sentiment from the cache when it was analysed before; off: ask "
         "Comprehend again and refresh the cache.",
     )
+    page_timelines_table: str = setting(
+        "page_timelines",
+        "DynamoDB table of what is known of each article's revision history (key `title`), "
+        "so a backfill reads a page's history about once.",
+        minLength=3,
+        maxLength=255,
+    )
+    revision_texts_table: str = setting(
+        "revision_texts",
+        "DynamoDB table of article leads by revision (key `revision_id`): a revision's "
+        "text is fetched once.",
+        minLength=3,
+        maxLength=255,
+    )
     request_slots_table: str = setting(
         "request_slots",
         "DynamoDB table of the deployment's request slots (key `slot`); one per deployment.",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 
 from enrichment import aws, storage
 from enrichment.clients import Clients
@@ -29,16 +30,17 @@ def scan(settings: SentimentSettings) -> list[Company]:
     return companies_to_enrich(table, max_companies=settings.max_companies)
 
 
-def enrich(company: Company, settings: SentimentSettings) -> Row:
-    """One company's row on a worker (``EnrichCompanyOperator.execute``): the triggerer
-    path's code, with clients of its own for one company. Raises what is worth a retry."""
+def enrich(company: Company, settings: SentimentSettings, moment: datetime) -> Row:
+    """One company's row on a worker (``EnrichCompanyOperator.execute``), its article
+    read as it stood at ``moment``: the triggerer path's code, with clients of its own
+    for one company. Raises what is worth a retry."""
 
     async def one_company() -> Row:
         clients = Clients()
         try:
             # Nothing else to wait for: each call goes out as soon as it is asked.
             rows = CompanyRows(BatchedCalls(clients), linger=0)
-            return await rows.row(company, settings)
+            return await rows.row(company, settings, moment)
         finally:
             clients.close()
 

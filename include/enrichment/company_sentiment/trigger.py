@@ -23,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TaskFailedEvent, TaskSuccessEvent, TriggerEvent
@@ -34,6 +35,7 @@ from enrichment.company_sentiment.company_rows import CompanyRows
 from enrichment.company_sentiment.rows import FAILED_TRY_KEY, failed_try_row
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.company_sentiment.task_names import TaskNames
+from enrichment.run_date import run_moment
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +51,12 @@ NAMING_THREADS = 4
 
 @dataclass(frozen=True)
 class RunInputs:
-    """What every company task of one DAG run needs: the run's settings and the scan's
-    company list (the task's map index says which company is its own)."""
+    """What every company task of one DAG run needs: the run's settings, the moment it
+    describes and the scan's company list (the task's map index says which company is
+    its own)."""
 
     settings: SentimentSettings
+    moment: datetime
     companies: list[Company]
 
 
@@ -66,7 +70,11 @@ async def read_run_inputs(ti, companies_task_id: str) -> RunInputs:
     )
     if companies is None:
         raise LookupError(f"{companies_task_id} of {ti.run_id} has no company list")
-    return RunInputs(SentimentSettings.from_params(context["params"]), companies)
+    return RunInputs(
+        SentimentSettings.from_params(context["params"]),
+        run_moment(context["dag_run"]),
+        companies,
+    )
 
 
 class TriggererProcess:
@@ -149,7 +157,7 @@ class EnrichCompanyTrigger(BaseTrigger):
             company = run.companies[ti.map_index]
             # What map_index_template renders on workers, shown while the company runs.
             shared.show_name(str(ti.id), company["name"])
-            row = await shared.rows.row(company, run.settings)
+            row = await shared.rows.row(company, run.settings, run.moment)
         except Exception as error:
             log.exception("enrich try %d failed; Airflow decides on a retry", ti.try_number)
             if company is not None:

@@ -2,15 +2,19 @@
 
 The book calls ``wikipedia.summary(name, sentences=1)`` from the PyPI package
 ``wikipedia``. That package is unmaintained, sets no request timeout, hard-codes its
-endpoint and guesses titles with a buggy auto-suggest, so this module asks the API
-directly: the TextExtracts intro in plain text, N sentences, redirects followed and
-disambiguation pages flagged through page props. The host comes from the Airflow
-connection, so the same code talks to en.wikipedia.org or to the local stand-in.
+endpoint and guesses titles with a buggy auto-suggest, and like TextExtracts it only
+knows an article as it is now. This module asks the API for revisions instead, so that a
+run can describe an article as it stood at the run's moment (:mod:`.page_history`):
 
-One request asks about up to :data:`MAX_TITLES` titles (the most intros TextExtracts
-gives in one answer); each title's answer is found again through the ``normalized`` and
-``redirects`` lists of the response. Every request is sent holding one of the
-deployment's Wikipedia request slots (:mod:`enrichment.request_slots`), so at most
+- :meth:`WikipediaClient.latest`: the latest revision of up to :data:`MAX_TITLES` pages,
+  with the wikitext of its lead (section 0), redirects followed and titles normalised;
+- :meth:`WikipediaClient.history`: one page's revision ids and times, older and older
+  from a point (``rvlimit``/``rvstart``/``rvdir`` work on a single page only);
+- :meth:`WikipediaClient.texts`: the leads of up to :data:`MAX_REVIDS` given revisions.
+
+The host comes from the Airflow connection, so the same code talks to en.wikipedia.org
+or to the local stand-in. Every request is sent holding one of the deployment's
+Wikipedia request slots (:mod:`enrichment.request_slots`), so at most
 :data:`MAX_IN_FLIGHT` are in flight however many processes and hosts send them.
 """
 
@@ -20,13 +24,15 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from enrichment import request_slots
+from enrichment.company_sentiment.page_history import Revision, format_time, parse_time
+from enrichment.company_sentiment.revision_texts import RevisionText
 
 if TYPE_CHECKING:
     import requests
-
 WIKIPEDIA_CONN_ID = "wikipedia_default"
 API_ENDPOINT = "/w/api.php"
 # The Wikimedia User-Agent policy blocks generic agents: name the project and a contact.
@@ -54,25 +60,29 @@ MAXLAG_SECONDS = 5
 THROTTLE_ATTEMPTS = 3
 MAX_RETRY_AFTER = 30.0
 THROTTLED_STATUSES = frozenset({429, 503})
-# TextExtracts returns at most 20 intros per query (``exlimit`` with ``exintro``).
+# Pages whose latest lead one query asks for: an answer of 20 leads' wikitext is a few
+# hundred kilobytes (the API takes 50 titles; a run's cost is titles / 20 requests).
 MAX_TITLES = 20
+# Revisions whose lead one query asks for (the API's limit with content).
+MAX_REVIDS = 50
+# Revision ids and times of one page per history query (the API's limit without content).
+HISTORY_LIMIT = 500
 # "|" separates titles in a query, so a title holding one cannot be asked about; the API
 # would refuse the others of MediaWiki's illegal characters the same way.
 ILLEGAL_TITLE_CHARS = frozenset("#<>[]|{}")
 
 log = logging.getLogger(__name__)
 
-Status = Literal["ok", "not_found", "ambiguous"]
-
 
 @dataclass(frozen=True)
-class Summary:
-    """The answer about one title: the resolved article and its intro, or why there is none."""
+class Page:
+    """The answer about one asked title: the page it resolved to and its latest revision
+    with the revision's lead, or why there is no page (``problem``)."""
 
-    status: Status
     title: str
-    snippet: str = ""
-    reason: str = ""
+    latest: Revision | None = None
+    text: RevisionText | None = None
+    problem: str = ""
 
 
 class WikipediaError(Exception):
@@ -83,22 +93,56 @@ class WikipediaThrottled(WikipediaError):
     """Still throttled (429/503/maxlag) after honouring Retry-After in the task."""
 
 
-def summary_request(titles: Sequence[str], sentences: int) -> dict[str, Any]:
-    """Query parameters asking for the plain-text intros of ``titles``, redirects followed."""
+def _query(**params: str) -> dict[str, str]:
     return {
         "action": "query",
         "format": "json",
         "formatversion": "2",
-        "prop": "extracts|pageprops",
-        "ppprop": "disambiguation",
-        "exintro": "1",
-        "explaintext": "1",
-        "exsentences": str(sentences),
-        "exlimit": str(MAX_TITLES),
-        "redirects": "1",
-        "titles": "|".join(titles),
         "maxlag": str(MAXLAG_SECONDS),
+        **params,
     }
+
+
+def latest_request(titles: Sequence[str]) -> dict[str, str]:
+    """Query parameters asking for the latest revision of each of ``titles`` with its
+    lead's wikitext, redirects followed."""
+    return _query(
+        prop="revisions",
+        rvprop="ids|timestamp|content",
+        rvslots="main",
+        rvsection="0",
+        redirects="1",
+        titles="|".join(titles),
+    )
+
+
+def history_request(page_title: str, start: datetime | None, more: str = "") -> dict[str, str]:
+    """Query parameters asking for ``page_title``'s revisions from ``start`` (inclusive;
+    the newest when None) back in time, :data:`HISTORY_LIMIT` at a time; ``more`` is the
+    ``rvcontinue`` of the answer before."""
+    params = _query(
+        prop="revisions",
+        rvprop="ids|timestamp",
+        rvlimit=str(HISTORY_LIMIT),
+        rvdir="older",
+        titles=page_title,
+    )
+    if start is not None:
+        params["rvstart"] = format_time(start)
+    if more:
+        params["rvcontinue"] = more
+    return params
+
+
+def texts_request(revids: Sequence[int]) -> dict[str, str]:
+    """Query parameters asking for the lead's wikitext of each of ``revids``."""
+    return _query(
+        prop="revisions",
+        rvprop="ids|timestamp|content",
+        rvslots="main",
+        rvsection="0",
+        revids="|".join(map(str, revids)),
+    )
 
 
 def _named(titles: Sequence[str]) -> str:
@@ -106,49 +150,57 @@ def _named(titles: Sequence[str]) -> str:
     return ", ".join(map(repr, titles))
 
 
-def invalid_title(title: str) -> Summary | None:
+def invalid_title(title: str) -> Page | None:
     """The answer for a title that cannot go into a query at all, else None."""
     if not title.strip() or ILLEGAL_TITLE_CHARS & set(title):
-        return Summary("not_found", title, reason="invalid title: empty or illegal characters")
+        return Page(title, problem="invalid title: empty or illegal characters")
     return None
 
 
-def _page_summary(page: dict[str, Any], requested: str) -> Summary:
-    title = page.get("title", requested)
-    if page.get("invalid"):
-        return Summary("not_found", title, reason=f"invalid title: {page.get('invalidreason')}")
-    if page.get("missing"):
-        return Summary("not_found", title, reason="no such page")
-    if "disambiguation" in page.get("pageprops", {}):
-        return Summary("ambiguous", title, reason="disambiguation page")
-    # One line, whitespace runs collapsed: the intro's paragraphs are joined by line
-    # breaks, which CSV readers do not take inside a field (Athena's OpenCSVSerDe, pyarrow
-    # by default); Comprehend reads the same words either way.
-    snippet = " ".join((page.get("extract") or "").split())
-    if not snippet:
-        return Summary("not_found", title, reason="page has no intro text")
-    return Summary("ok", title, snippet)
-
-
-def parse_summaries(payload: dict[str, Any], requested: Sequence[str]) -> dict[str, Summary]:
-    """Each requested title's :class:`Summary` from a ``formatversion=2`` query response.
-
-    The API answers with one page per distinct article; a title is mapped to its page
-    through the response's ``normalized`` (``netflix`` -> ``Netflix``) and ``redirects``
-    (``Tesla Motors`` -> ``Tesla, Inc.``) lists.
-    """
+def _checked(payload: dict[str, Any], what: str) -> dict[str, Any]:
+    """The ``query`` part of an answer, or the API's error raised for a retry."""
     if "error" in payload:
         error = payload["error"]
-        raise WikipediaError(f"API error {error.get('code')}: {error.get('info')}")
-    if "continue" in payload:  # more intros than one answer holds: a bug of ours, not data
+        raise WikipediaError(f"API error {error.get('code')}: {error.get('info')} ({what})")
+    return payload.get("query", {})
+
+
+def _revision(page_title: str, raw: dict[str, Any]) -> tuple[Revision, RevisionText]:
+    revision = Revision(parse_time(raw["timestamp"]), int(raw["revid"]), int(raw["parentid"]))
+    main = raw.get("slots", {}).get("main", {})
+    wikitext = None if main.get("texthidden") else main.get("content", "")
+    return revision, RevisionText(revision.revid, page_title, revision.timestamp, wikitext)
+
+
+def _page(raw: dict[str, Any], requested: str) -> Page:
+    title = raw.get("title", requested)
+    if raw.get("invalid"):
+        return Page(title, problem=f"invalid title: {raw.get('invalidreason')}")
+    if raw.get("missing"):
+        return Page(title, problem="no such page")
+    revisions = raw.get("revisions") or ()
+    if not revisions:
+        raise WikipediaError(f"{title!r} has no revision in the answer")
+    latest, text = _revision(title, revisions[0])
+    return Page(title, latest, text)
+
+
+def parse_latest(payload: dict[str, Any], requested: Sequence[str]) -> dict[str, Page]:
+    """Each requested title's :class:`Page` from a :func:`latest_request` answer.
+
+    The API answers with one page per distinct article; a title is mapped to its page
+    through the answer's ``normalized`` (``netflix`` -> ``Netflix``) and ``redirects``
+    (``Tesla Motors`` -> ``Tesla, Inc.``) lists.
+    """
+    query = _checked(payload, _named(requested))
+    if "continue" in payload:  # more than one answer holds: a bug of ours, not data
         raise WikipediaError(f"answer for {len(requested)} titles was cut short")
-    query = payload.get("query", {})
     pages = {page.get("title"): page for page in query.get("pages") or ()}
     if not pages:
         raise WikipediaError(f"response for {_named(requested)} has no pages")
     renames = {step["from"]: step["to"] for step in query.get("normalized", ())}
     renames |= {step["from"]: step["to"] for step in query.get("redirects", ())}
-    summaries = {}
+    answers = {}
     for title in requested:
         resolved, seen = title, {title}
         while resolved in renames and renames[resolved] not in seen:  # redirect chains end
@@ -156,8 +208,33 @@ def parse_summaries(payload: dict[str, Any], requested: Sequence[str]) -> dict[s
             seen.add(resolved)
         if resolved not in pages:
             raise WikipediaError(f"response has no page for {title!r}")
-        summaries[title] = _page_summary(pages[resolved], title)
-    return summaries
+        answers[title] = _page(pages[resolved], title)
+    return answers
+
+
+def parse_history(payload: dict[str, Any], page_title: str) -> tuple[list[Revision], str]:
+    """The revisions of one :func:`history_request` answer, and its ``rvcontinue`` ("" at
+    the page's first revision)."""
+    query = _checked(payload, repr(page_title))
+    pages = query.get("pages") or ()
+    if len(pages) != 1 or pages[0].get("missing") or pages[0].get("invalid"):
+        raise WikipediaError(f"history of {page_title!r} has no page")
+    revisions = [_revision(page_title, raw)[0] for raw in pages[0].get("revisions") or ()]
+    return revisions, payload.get("continue", {}).get("rvcontinue", "")
+
+
+def parse_texts(payload: dict[str, Any], revids: Sequence[int]) -> dict[int, RevisionText]:
+    """The lead of each of ``revids`` from a :func:`texts_request` answer."""
+    query = _checked(payload, f"revisions {', '.join(map(str, revids))}")
+    texts = {}
+    for page in query.get("pages") or ():
+        for raw in page.get("revisions") or ():
+            text = _revision(page.get("title", ""), raw)[1]
+            texts[text.revid] = text
+    missing = [revid for revid in revids if revid not in texts]
+    if missing:  # a revision deleted since it was seen: worth a retry, then an error row
+        raise WikipediaError(f"revisions {missing} are not in the answer")
+    return texts
 
 
 def retry_after_seconds(response: requests.Response) -> float | None:
@@ -211,22 +288,57 @@ class WikipediaClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def summaries(
-        self, titles: Sequence[str], sentences: int, slots: request_slots.RequestSlots
-    ) -> dict[str, Summary]:
-        """The first ``sentences`` sentences of the intro of each of ``titles`` (at most
-        :data:`MAX_TITLES`), in one request sent holding one of ``slots``."""
-        import requests
-
+    def latest(self, titles: Sequence[str], slots: request_slots.RequestSlots) -> dict[str, Page]:
+        """The latest revision and its lead of each of ``titles`` (at most
+        :data:`MAX_TITLES`), in one request."""
         answers = {title: invalid for title in titles if (invalid := invalid_title(title))}
         asked = list(dict.fromkeys(title for title in titles if title not in answers))
         if len(asked) > MAX_TITLES:
             raise ValueError(f"{len(asked)} titles in one query; at most {MAX_TITLES}")
         if not asked:
             return answers
-        request = self._session.prepare_request(
-            requests.Request("GET", self._url, params=summary_request(asked, sentences))
-        )
+        payload = self._get(latest_request(asked), slots, _named(asked))
+        return answers | parse_latest(payload, asked)
+
+    def history(
+        self,
+        page_title: str,
+        slots: request_slots.RequestSlots,
+        *,
+        start: datetime | None,
+        back_to: datetime,
+    ) -> list[Revision]:
+        """``page_title``'s revisions from ``start`` (inclusive; the newest when None) back
+        to the first one saved before ``back_to``, or to the page's first revision: as
+        many requests as that takes, each holding a slot."""
+        found: list[Revision] = []
+        more = ""
+        while True:
+            params = history_request(page_title, start, more)
+            revisions, more = parse_history(self._get(params, slots, repr(page_title)), page_title)
+            found.extend(revisions)
+            if not more or (found and found[-1].timestamp < back_to):
+                return found
+
+    def texts(
+        self, revids: Sequence[int], slots: request_slots.RequestSlots
+    ) -> dict[int, RevisionText]:
+        """The lead of each of ``revids`` (at most :data:`MAX_REVIDS`), in one request."""
+        if len(revids) > MAX_REVIDS:
+            raise ValueError(f"{len(revids)} revisions in one query; at most {MAX_REVIDS}")
+        if not revids:
+            return {}
+        named = f"revisions {', '.join(map(str, revids))}"
+        return parse_texts(self._get(texts_request(revids), slots, named), revids)
+
+    def _get(
+        self, params: dict[str, str], slots: request_slots.RequestSlots, what: str
+    ) -> dict[str, Any]:
+        """The JSON answer to one query, sent holding one of ``slots``; Retry-After
+        honoured :data:`THROTTLE_ATTEMPTS` times."""
+        import requests
+
+        request = self._session.prepare_request(requests.Request("GET", self._url, params=params))
         for attempt in range(1, THROTTLE_ATTEMPTS + 1):
             # The one place a request goes out; its slot is freed before any Retry-After.
             with slots.hold():
@@ -235,20 +347,16 @@ class WikipediaClient:
             if wait is None:
                 break
             log.warning(
-                "Wikipedia throttled %d titles (HTTP %s), waiting %.1fs (attempt %d/%d)",
-                len(asked),
+                "Wikipedia throttled %s (HTTP %s), waiting %.1fs (attempt %d/%d)",
+                what,
                 response.status_code,
                 wait,
                 attempt,
                 THROTTLE_ATTEMPTS,
             )
             if attempt == THROTTLE_ATTEMPTS:
-                raise WikipediaThrottled(
-                    f"still throttled after {attempt} attempts for {_named(asked)}"
-                )
+                raise WikipediaThrottled(f"still throttled after {attempt} attempts for {what}")
             time.sleep(wait)
         if response.status_code != 200:
-            raise WikipediaError(
-                f"HTTP {response.status_code} for {_named(asked)}: {response.text[:200]}"
-            )
-        return answers | parse_summaries(response.json(), asked)
+            raise WikipediaError(f"HTTP {response.status_code} for {what}: {response.text[:200]}")
+        return response.json()

@@ -10,27 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from enrichment.dynamodb import get_items
+
 # The table's partition key (S); the table name is a setting.
 KEY = "image_id"
-BATCH_GET_LIMIT = 100  # keys per BatchGetItem call
 
 
 def existing_ids(table, image_ids: Iterable[str]) -> set[str]:
-    """The ``image_ids`` that already have an item (BatchGetItem, unprocessed keys retried)."""
-    ids = list(dict.fromkeys(image_ids))
-    found: set[str] = set()
-    for start in range(0, len(ids), BATCH_GET_LIMIT):
-        request: dict[str, Any] = {
-            table.name: {
-                "Keys": [{"image_id": i} for i in ids[start : start + BATCH_GET_LIMIT]],
-                "ProjectionExpression": "image_id",
-            }
-        }
-        while request:
-            response = table.meta.client.batch_get_item(RequestItems=request)
-            found.update(item["image_id"] for item in response["Responses"].get(table.name, []))
-            request = response.get("UnprocessedKeys") or {}
-    return found
+    """The ``image_ids`` that already have an item."""
+    return {item[KEY] for item in get_items(table, KEY, image_ids, projection=KEY)}
 
 
 def new_item(

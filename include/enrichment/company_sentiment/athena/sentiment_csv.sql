@@ -20,7 +20,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS company_sentiment_csv (
   billed_units      STRING,
   sentiment_source  STRING,
   status            STRING,
-  error             STRING
+  error             STRING,
+  wikipedia_revision_id        STRING,
+  wikipedia_revision_timestamp STRING
 )
 PARTITIONED BY (ds STRING)
 ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.OpenCSVSerde'
@@ -53,5 +55,7 @@ SELECT
   NULLIF(sentiment_source, '') AS sentiment_source,
   status,
   NULLIF(error, '') AS error,
+  CAST(NULLIF(wikipedia_revision_id, '') AS BIGINT) AS wikipedia_revision_id,
+  NULLIF(wikipedia_revision_timestamp, '') AS wikipedia_revision_timestamp,
   ds
 FROM company_sentiment_csv;

@@ -16,7 +16,11 @@ CREATE EXTERNAL TABLE IF NOT EXISTS company_sentiment (
   billed_units      BIGINT,
   sentiment_source  STRING,
   status            STRING,
-  error             STRING
+  error             STRING,
+  -- The revision the row describes; its time as ISO 8601 UTC text
+  -- (from_iso8601_timestamp() reads it).
+  wikipedia_revision_id        BIGINT,
+  wikipedia_revision_timestamp STRING
 )
 PARTITIONED BY (ds STRING)
 STORED AS PARQUET
