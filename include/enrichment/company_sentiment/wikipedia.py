@@ -252,6 +252,27 @@ def retry_after_seconds(response: requests.Response) -> float | None:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
+def site_url(conn_id: str = WIKIPEDIA_CONN_ID) -> str:
+    """The wiki the connection names (``https://en.wikipedia.org``), for links to its
+    articles and diffs: the same connection the pipeline reads through."""
+    from airflow.providers.http.hooks.http import HttpHook
+
+    hook = HttpHook(method="GET", http_conn_id=conn_id)
+    return hook.url_from_endpoint("").rstrip("/")
+
+
+def article_url(site: str, title: str) -> str:
+    """The article ``title`` on ``site``."""
+    from urllib.parse import quote
+
+    return f"{site}/wiki/{quote(title.replace(' ', '_'))}"
+
+
+def diff_url(site: str, new: int, old: int) -> str:
+    """What changed in an article from revision ``old`` to ``new``, on ``site``."""
+    return f"{site}/w/index.php?diff={new}&oldid={old}"
+
+
 def request_slots_in(table, count: int) -> request_slots.RequestSlots:
     """The deployment's ``count`` Wikipedia request slots in DynamoDB ``table``."""
     return request_slots.RequestSlots(table, SLOT_PREFIX, count, lease=LEASE_SECONDS)

@@ -36,6 +36,8 @@ REQUIRED_COLUMNS = (
     "status",
     "error",
 )
+# Written since files name the revision they describe; older files have none.
+REVISION_COLUMNS = ("wikipedia_revision_id", "wikipedia_revision_timestamp")
 SCORES = ("positive", "negative", "neutral", "mixed")
 STATUSES = ("ok", "not_found", "ambiguous", "error")
 SENTIMENTS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
@@ -59,6 +61,8 @@ class Row:
     mixed: float | None
     status: str | None
     error: str | None
+    revision_id: int | None = None
+    revision_timestamp: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,15 @@ def _text(value: object) -> str | None:
         return None
     text = str(value)
     return text or None  # CSV writes a missing value as an empty field
+
+
+def _revision_id(value: object, line: int) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise UnreadableFile(f"row {line}: wikipedia_revision_id is {value!r}") from None
 
 
 def _score(value: object, column: str, line: int) -> float | None:
@@ -123,6 +136,8 @@ def rows_from_records(records: Iterable[dict], columns: Iterable[str]) -> dict[s
             mixed=_score(record["mixed"], "mixed", line),
             status=_text(record["status"]),
             error=_text(record["error"]),
+            revision_id=_revision_id(record.get("wikipedia_revision_id"), line),
+            revision_timestamp=_text(record.get("wikipedia_revision_timestamp")),
         )
     return rows
 
@@ -305,6 +320,17 @@ def read_date(s3, settings: SentimentSettings, ds: str, cache: ParsedFiles) -> t
     return file.key, parsed
 
 
+def change(row: Row, previous: Row | None) -> str | None:
+    """How ``row`` differs from the date before's: ``"article"`` when its sentiment (or
+    status) changed with a new revision of the article, ``"scores"`` when it changed on
+    the same revision (Comprehend answered differently, or the cache was refreshed: rare,
+    and worth a look), None when its sentiment and status are the same."""
+    if previous is None or (row.sentiment, row.status) == (previous.sentiment, previous.status):
+        return None
+    same = row.revision_id is not None and row.revision_id == previous.revision_id
+    return "scores" if same else "article"
+
+
 @dataclass(frozen=True)
 class CompanyLine:
     """A company on the overview: its latest row, the one before, and its series."""
@@ -316,14 +342,39 @@ class CompanyLine:
     series: list[tuple[str, Row | None]]
 
     @property
+    def change(self) -> str | None:
+        """How its latest row differs from the date before's (:func:`change`)."""
+        return change(self.latest, self.previous)
+
+    @property
     def changed(self) -> bool:
         """Its sentiment (or status) differs from the date before its latest."""
-        if self.previous is None:
-            return False
-        return (self.latest.sentiment, self.latest.status) != (
-            self.previous.sentiment,
-            self.previous.status,
-        )
+        return self.change is not None
+
+
+@dataclass(frozen=True)
+class CompanyDate:
+    """A company on one date of its page: its row, how it differs from the date before
+    (:func:`change`) and the revision that row described, to show what changed."""
+
+    ds: str
+    row: Row | None
+    change: str | None = None
+    previous_revision_id: int | None = None
+
+
+def company_dates(series: list[tuple[str, Row | None]]) -> list[CompanyDate]:
+    """The dates of a company's series, each compared with the last date before it that
+    has a row."""
+    dates, previous = [], None
+    for ds, row in series:
+        if row is None:
+            dates.append(CompanyDate(ds, None))
+            continue
+        before = previous.revision_id if previous else None
+        dates.append(CompanyDate(ds, row, change(row, previous), before))
+        previous = row
+    return dates
 
 
 def company_lines(history: History) -> list[CompanyLine]:

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from enrichment.company_sentiment import wikipedia
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.results_page import charts, core, sentiment_history
 from enrichment.results_page.sentiment_history import SCORES, SENTIMENTS, STATUSES
@@ -64,6 +65,11 @@ class SentimentCaches:
 
 def _caches(request: Request) -> SentimentCaches:
     return core.resources(request).caches[DAG_ID]
+
+
+def _wikipedia_site(request: Request) -> str:
+    """The wiki of the ``wikipedia_default`` connection, the one the rows were read from."""
+    return core.resources(request).clients.get("wikipedia site", wikipedia.site_url)
 
 
 def _dates(dates: int) -> int:
@@ -132,14 +138,18 @@ def company(request: Request, name: str, dates: int = 30) -> HTMLResponse:
         [ds for ds, _ in series],
         {score: [getattr(row, score) if row else None for _, row in series] for score in SCORES},
     )
+    latest = next(row for _, row in reversed(series) if row)
+    site = _wikipedia_site(request)
     return core.render(
         request,
         "company.html",
         name=name,
         settings=settings,
         history=history,
-        series=list(reversed(series)),
-        latest=next(row for _, row in reversed(series) if row),
+        dates_shown=list(reversed(sentiment_history.company_dates(series))),
+        latest=latest,
+        article=wikipedia.article_url(site, latest.wikipedia_title or name),
+        diff=lambda new, old: wikipedia.diff_url(site, new, old),
         chart=chart,
         dates=dates,
         carry=carry,
