@@ -6,6 +6,10 @@ ask AWS Comprehend for its sentiment (one mapped task per company, run in the tr
 the calls of all companies batched), then write one CSV for the logical date to
 `s3://<bucket>/<prefix>ds=YYYY-MM-DD/<table>_sentiment.csv`.
 
+Each row describes the article as it stood at the end of the run's data interval
+(midnight UTC of its date; a manual run without a logical date: when it was created),
+and names that revision: a backfilled date holds that date's text, a re-run the same.
+
 - A missing or ambiguous Wikipedia page is a row with status `not_found` / `ambiguous`.
 - Other failures are retried with backoff; after the last retry the company's task
   fails and the company is a row with status `error` and its last error. The run fails
@@ -26,7 +30,7 @@ from enrichment.company_sentiment.companies import Company
 from enrichment.company_sentiment.operator import enrich_each
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.company_sentiment.wikipedia import POOL
-from enrichment.run_date import partition_date
+from enrichment.run_date import partition_date, run_moment
 
 # The asset names the default location; each event's extra carries the exact object URI.
 RESULT_FILES = Asset(
@@ -55,8 +59,8 @@ RESULT_FILES = Asset(
 )
 def company_sentiment():
     @task
-    def scan(params=None) -> list[Company]:
-        return tasks.scan(SentimentSettings.from_params(params))
+    def scan(params=None, dag_run=None) -> list[Company]:
+        return tasks.scan(SentimentSettings.from_params(params), run_moment(dag_run))
 
     # ALL_DONE: the file is written whatever the mapped tasks did, including when an empty
     # table leaves them skipped; without a company list from scan there is nothing to write.

@@ -19,6 +19,7 @@ stood then.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -128,6 +129,15 @@ def _ask_latest(sources: Sources, batch: _Batch, titles: list[str], moment: date
     # request slots allow between hosts: the answer's latest revision was the latest at
     # least up to then, by Wikipedia's clock too.
     asked_at = datetime.now(UTC) - timedelta(seconds=request_slots.CLOCK_MARGIN)
+    if moment > asked_at:
+        # A run created seconds ago (a manual run without a logical date) describes that
+        # moment: wait until an answer can speak for it. Later moments are refused by the
+        # scan task, so this wait is at most the clock margin.
+        ahead = (moment - asked_at).total_seconds()
+        if ahead > 2 * request_slots.CLOCK_MARGIN:
+            raise ValueError(f"{format_time(moment)} has not happened yet")
+        time.sleep(ahead)
+        asked_at = moment
     for title, page in sources.wikipedia.latest(unknown, sources.slots).items():
         if page.problem:
             batch.answers[title] = Summary("not_found", page.title, reason=page.problem)

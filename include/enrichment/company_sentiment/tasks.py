@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
+
+from airflow.sdk.exceptions import AirflowFailException
 
 from enrichment import aws, storage
 from enrichment.clients import Clients
@@ -24,8 +26,16 @@ from enrichment.company_sentiment.settings import SentimentSettings
 log = logging.getLogger(__name__)
 
 
-def scan(settings: SentimentSettings) -> list[Company]:
-    """The companies of the run: the valid items of the table, each once, under the cap."""
+def scan(settings: SentimentSettings, moment: datetime) -> list[Company]:
+    """The companies of the run: the valid items of the table, each once, under the cap.
+    A run whose moment is still to come is refused: nobody can say yet what the
+    articles will say then."""
+    if moment > datetime.now(UTC):
+        raise AirflowFailException(
+            f"this run describes the articles as they stand at {moment.isoformat()}, which "
+            "has not happened yet: trigger it for a date that has begun, or without a "
+            "logical date (now)"
+        )
     table = aws.dynamodb_table(settings.companies_table)
     return companies_to_enrich(table, max_companies=settings.max_companies)
 
