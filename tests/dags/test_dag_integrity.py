@@ -27,6 +27,7 @@ HEAVY_MODULES = (
     "bs4",
     "yaml",
     "moto",
+    "mwparserfromhell",
     "airflow.providers.amazon.aws.hooks",
     "airflow.providers.http.hooks",
 )

@@ -14,6 +14,8 @@ then write one file per date.
 - :mod:`.companies` (DynamoDB table), :mod:`.wikipedia` (MediaWiki API),
   :mod:`.comprehend` (BatchDetectSentiment), :mod:`.sentiment_cache` (DynamoDB cache of
   its answers): one module per external system.
+- :mod:`.leads` (a revision's wikitext of section 0 -> the plain text of its lead, or why
+  it has none; its first sentences): pure, no network.
 - :mod:`.rows` (one row per company, a failed try's row) and :mod:`.result_file` (the
   dated CSV or Parquet file, its key, the error budget).
 """
