@@ -135,6 +135,8 @@ def test_company_sentiment_params_match_the_design_contract(dagbag):
         "max_companies": 1000,
         "sentiment_cache_table": "sentiment_cache",
         "reuse_sentiment": True,
+        "page_timelines_table": "page_timelines",
+        "revision_texts_table": "revision_texts",
         "request_slots_table": "request_slots",
         "wikipedia_slots": 3,
         "max_error_share": 0.2,

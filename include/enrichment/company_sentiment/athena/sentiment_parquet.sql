@@ -2,7 +2,9 @@
 -- Replace the bucket and prefix in LOCATION and storage.location.template with yours
 -- (the defaults: bucket fangsentiment, prefix sentiment/). Partition projection on `ds`
 -- means no MSCK REPAIR or crawler: every date from the range start to today is a
--- partition, and a date without a file is simply empty.
+-- partition, and a date without a file is simply empty. wikipedia_revision_timestamp, when
+-- the revision a row describes was saved, is ISO 8601 UTC text: from_iso8601_timestamp()
+-- reads it.
 CREATE EXTERNAL TABLE IF NOT EXISTS company_sentiment (
   name              STRING,
   wikipedia_title   STRING,
@@ -17,8 +19,6 @@ CREATE EXTERNAL TABLE IF NOT EXISTS company_sentiment (
   sentiment_source  STRING,
   status            STRING,
   error             STRING,
-  -- The revision the row describes; its time as ISO 8601 UTC text
-  -- (from_iso8601_timestamp() reads it).
   wikipedia_revision_id        BIGINT,
   wikipedia_revision_timestamp STRING
 )
