@@ -13,6 +13,9 @@ to `s3://<bucket>/<report_prefix>ds=YYYY-MM-DD/summary.json`.
   `last_seen_ds` and URLs are updated. The summary counts the Rekognition calls.
 - A bad page or image (broken, refused address, not really an image, too big) is a
   skip with its reason in the summary, never a failed run.
+- The crawler sees only today's web, so a run for a past date is refused: `crawl`
+  fails before any request when the run's data interval ended more than
+  `max_date_lag_days` before it started, and nothing is written. Trigger it for today.
 """
 
 from __future__ import annotations
@@ -46,8 +49,8 @@ from enrichment.run_date import partition_date
 )
 def image_labels():
     @task
-    def crawl(params=None) -> dict:
-        return tasks.crawl(ImageLabelsSettings.from_params(params))
+    def crawl(params=None, dag_run=None) -> dict:
+        return tasks.crawl(ImageLabelsSettings.from_params(params), dag_run)
 
     @task
     def batch(collected: dict, params=None) -> list[list[dict]]:

@@ -12,9 +12,10 @@ the results pages of both in the Airflow UI, :mod:`enrichment.results_page` (ser
 (clients built once per holder and shared by its threads),
 :mod:`enrichment.request_slots` (N requests in flight for the whole deployment),
 :mod:`enrichment.storage` (S3 objects written whole), :mod:`enrichment.run_date` (the
-date a run files its output under), :mod:`enrichment.settings` (settings dataclasses and
-the DAG Params built from them) and :mod:`enrichment.bootstrap` (tables, bucket, seed,
-pool). Configuration files ship as package data in ``config/``.
+date a run files its output under and the moment it describes),
+:mod:`enrichment.settings` (settings dataclasses and the DAG Params built from them) and
+:mod:`enrichment.bootstrap` (tables, bucket, seed, pool). Configuration files ship as
+package data in ``config/``.
 
 Modules are light to import (heavy clients are imported inside the functions that use
 them) so that DAG files can import them at parse time.

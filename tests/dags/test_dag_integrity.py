@@ -196,6 +196,7 @@ def test_image_labels_params_match_the_design_contract(dagbag):
         "batch_size": 25,
         "max_labels": 10,
         "min_confidence": 70.0,
+        "max_date_lag_days": 1,
     }
     for name in params:
         assert params.get_param(name).description, name

@@ -2,14 +2,15 @@
 
 Runs inside its own network namespace (tests/support/netns.py): the sample site links and
 redirects to the cloud metadata address and a private one, whose canaries must stay
-silent.
+silent. The crawler sees only today's web, so the runs are for now (a past date is
+refused: the first test).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,7 +18,10 @@ import pytest
 from dev.standins.aws_server import label_image
 from dev.standins.sample_site import build_site
 
-DS = "2026-11-20"
+# The logical date of the runs: this moment, so the runs stay within max_date_lag_days of
+# it however long the module takes (a midnight one would be refused a day later).
+NOW = datetime.now(UTC).replace(microsecond=0)
+DS = NOW.date().isoformat()
 # Sample-site images a correct crawl at depth 3 stores: path -> stored extension.
 STORED = {
     "/images/hero.jpg": "jpg",
@@ -57,8 +61,8 @@ def site(stack):
     return build_site(stack.ports["site"])
 
 
-def run(dag, ds: str, **conf):
-    return dag.test(logical_date=datetime.fromisoformat(ds).replace(tzinfo=UTC), run_conf=conf)
+def run(dag, logical_date: datetime, **conf):
+    return dag.test(logical_date=logical_date, run_conf=conf)
 
 
 def site_requests(stack) -> list[dict]:
@@ -87,12 +91,40 @@ def image_keys(s3) -> set[str]:
     return {entry["Key"] for entry in listing.get("Contents", [])}
 
 
+def report_keys(s3) -> set[str]:
+    listing = s3.list_objects_v2(Bucket="fangsentiment", Prefix="reports/image_labels/")
+    return {entry["Key"] for entry in listing.get("Contents", [])}
+
+
+def test_a_run_for_three_days_back_is_refused_and_writes_nothing(
+    bootstrapped, dag, stack, s3, dynamodb, capsys
+):
+    items, images, reports = all_items(dynamodb), image_keys(s3), report_keys(s3)
+    clear_site_requests(stack)
+    past = datetime.combine(NOW.date() - timedelta(days=3), datetime.min.time(), UTC)
+
+    dag_run = run(dag, past)
+
+    assert dag_run.state == "failed"
+    states = {ti.task_id: (ti.state, ti.try_number) for ti in dag_run.get_task_instances()}
+    assert states["crawl"] == ("failed", 1)  # retries: 2, yet tried once
+    log = capsys.readouterr().out
+    assert f"a run for {past.date()} (its interval ended {past.isoformat()}, 3 days " in log
+    assert (
+        "Backfills of image_labels are refused: trigger it for today instead "
+        "(max_date_lag_days = 1)."
+    ) in log
+    assert {states[task] for task in ("batch", "label", "summarise")} == {("upstream_failed", 0)}
+    assert site_requests(stack) == []
+    assert (all_items(dynamodb), image_keys(s3), report_keys(s3)) == (items, images, reports)
+
+
 def test_daily_run_labels_each_distinct_image_once(bootstrapped, dag, site, stack, s3, dynamodb):
     origin = site.origin
     expected_ids = {hashlib.sha256(site.get(path).body).hexdigest(): path for path in STORED}
     clear_site_requests(stack)
 
-    dag_run = run(dag, DS)
+    dag_run = run(dag, NOW)
 
     assert dag_run.state == "success"
     report = summary(s3, DS)
@@ -173,7 +205,7 @@ def test_second_run_of_the_same_date_makes_no_rekognition_calls(bootstrapped, da
     objects_before = image_keys(s3)
     assert before, "runs after the first test"
 
-    dag_run = run(dag, DS, batch_size=4)
+    dag_run = run(dag, NOW, batch_size=4)
 
     assert dag_run.state == "success"
     report = summary(s3, DS)
@@ -184,10 +216,15 @@ def test_second_run_of_the_same_date_makes_no_rekognition_calls(bootstrapped, da
     assert sorted(ti.rendered_map_index for ti in labelling) == ["3 images", "4 images", "4 images"]
 
 
-def test_a_later_date_moves_last_seen_only(bootstrapped, dag, s3, dynamodb):
-    dag_run = run(dag, "2026-11-23")
+def test_an_earlier_date_allowed_by_max_date_lag_days_moves_first_seen_only(
+    bootstrapped, dag, s3, dynamodb
+):
+    earlier = NOW - timedelta(days=2)
+    earlier_ds = earlier.date().isoformat()
+
+    dag_run = run(dag, earlier, max_date_lag_days=3)
 
     assert dag_run.state == "success"
-    assert summary(s3, "2026-11-23")["rekognition_calls"] == 0
+    assert summary(s3, earlier_ds)["rekognition_calls"] == 0
     items = all_items(dynamodb).values()
-    assert {(item["first_seen_ds"], item["last_seen_ds"]) for item in items} == {(DS, "2026-11-23")}
+    assert {(item["first_seen_ds"], item["last_seen_ds"]) for item in items} == {(earlier_ds, DS)}

@@ -54,6 +54,14 @@ class ImageLabelsSettings(Settings):
     min_confidence: float = setting(
         70.0, "DetectLabels MinConfidence, in percent.", minimum=0, maximum=100
     )
+    max_date_lag_days: int = setting(
+        1,
+        "Days a run's data interval may have ended before the run starts. The crawler "
+        "sees only today's web, so an older date is refused rather than given today's "
+        "images.",
+        minimum=0,
+        maximum=30,
+    )
 
     def limits(self) -> Limits:
         """The crawl's limits."""

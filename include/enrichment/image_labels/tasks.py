@@ -1,9 +1,10 @@
 """What each task of the ``image_labels`` DAG does, given the run's settings.
 
-1. :func:`crawl` crawls the sites, downloads each image URL once, checks and converts
-   the bytes (:mod:`.formats`), merges URLs with the same bytes into one image and
-   stores each image in S3 under its SHA-256. Everything left out is a skip with its
-   reason.
+1. :func:`crawl` first refuses a run for a past date (:func:`refuse_past_date`: the
+   crawler sees only today's web), then crawls the sites, downloads each image URL
+   once, checks and converts the bytes (:mod:`.formats`), merges URLs with the same
+   bytes into one image and stores each image in S3 under its SHA-256. Everything left
+   out is a skip with its reason.
 2. :func:`batches` cuts the images into batches; :func:`label` (one mapped task per
    batch) asks Rekognition only about images the table does not know yet; known ones
    just get this date and their URLs recorded.
@@ -19,7 +20,10 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from airflow.sdk.exceptions import AirflowFailException
 
 from enrichment import aws, storage
 from enrichment.image_labels import label_table
@@ -29,6 +33,7 @@ from enrichment.image_labels.keys import image_key, report_key
 from enrichment.image_labels.rekognition import ImageRejected, detect_labels
 from enrichment.image_labels.settings import ImageLabelsSettings
 from enrichment.image_labels.sites import Limits, Site, load_sites
+from enrichment.run_date import DagRunDates, partition_date, run_moment
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +42,48 @@ def _skip(url: str, reason: str, site: str, page_url: str | None) -> dict[str, A
     return asdict(Skip(url, reason, site, page_url))
 
 
-def crawl(settings: ImageLabelsSettings) -> dict[str, Any]:
-    """Crawl the run's sites and store their distinct images (one S3 client for all)."""
+class PastDateRefused(AirflowFailException):
+    """A run for a date the crawler cannot see any more; retrying cannot make it visible."""
+
+
+def _duration(delta: timedelta) -> str:
+    """``5 days 6 hours``: the two largest units of ``delta`` that are not zero."""
+    parts, seconds = [], int(delta.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}{'' if count == 1 else 's'}")
+    return " ".join(parts[:2]) or "under a second"
+
+
+def refuse_past_date(ds: str, interval_end: datetime, now: datetime, max_lag_days: int) -> None:
+    """Raise :class:`PastDateRefused` if the run for ``ds``, whose data interval ended at
+    ``interval_end``, starts at ``now`` more than ``max_lag_days`` days later.
+
+    The crawler sees the web as it is now: a run for a past date would file today's
+    images under that date (their ``first_seen_ds``/``last_seen_ds``, its summary).
+    Exactly ``max_lag_days`` is still accepted, so a daily run that starts late (the
+    scheduler was down for a while) still runs.
+    """
+    lag = now - interval_end
+    if lag > timedelta(days=max_lag_days):
+        raise PastDateRefused(
+            f"image_labels crawls today's web; a run for {ds} (its interval ended "
+            f"{interval_end.isoformat()}, {_duration(lag)} before this run started) would "
+            "file today's images under a past date. Backfills of image_labels are refused: "
+            f"trigger it for today instead (max_date_lag_days = {max_lag_days})."
+        )
+
+
+def crawl(settings: ImageLabelsSettings, dag_run: DagRunDates) -> dict[str, Any]:
+    """Refuse a past date before any request, then crawl the run's sites and store their
+    distinct images (one S3 client for all)."""
+    refuse_past_date(
+        partition_date(dag_run),
+        run_moment(dag_run),
+        datetime.now(UTC),
+        settings.max_date_lag_days,
+    )
     return collect_images(
         load_sites(settings.sites),
         settings.limits(),
