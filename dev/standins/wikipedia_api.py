@@ -1,19 +1,41 @@
 """A local stand-in for the MediaWiki Action API (the subset the pipeline uses).
 
-Serves ``/w/api.php?action=query`` with ``prop=extracts|pageprops``, ``redirects``,
-``exintro``/``explaintext``/``exsentences`` and ``formatversion=2`` from a YAML corpus,
-in the response shape of en.wikipedia.org. Title normalisation, missing and invalid
-titles, redirects and disambiguation page props behave as on the real API.
+Serves ``/w/api.php?action=query`` (``format=json``, ``formatversion=2``) in the response
+shapes of en.wikipedia.org, from pages with revision histories in wikitext
+(``wikipedia_corpus.yaml``; its header documents the format and the timeline facts tests
+may rely on; the page model is in ``wikipedia_pages``):
 
-Beyond the corpus, every title ``Synthetic Company <n>`` is an article made up on the
-spot (deterministically, some praised, some criticised), so load tests can ask about
-thousands of companies. As on the real API, one query takes at most 50 titles, and
-extracts of an intro come for the first 20 pages only (``exlimit``), the rest with a
-``continue``.
+- ``prop=extracts`` (``exintro``, ``explaintext``, ``exsentences``): each page's intro as
+  TextExtracts gives it, the plain text of its latest revision. As on the real API, extracts
+  of an intro come for the first 20 pages only (``exlimit``), the rest with a ``continue``.
+- ``prop=revisions`` with ``rvprop`` (``ids``, ``timestamp``, ``flags``, ``size``, ``sha1``,
+  ``content``; ``user`` and ``comment`` are not served), ``rvslots=main`` (content under
+  ``slots.main`` with its model and format; without it the legacy shape and its
+  deprecation warning) and ``rvsection=0`` (the lead), in the API's three modes:
+  titles (up to 50) -> each page's latest revision; one title with ``rvlimit`` (a number,
+  or ``max``: 500, 50 with content), ``rvstart``/``rvend`` (inclusive) and ``rvdir``
+  (``older`` by default, or ``newer``) -> its history, continued with ``rvcontinue``
+  (``<YYYYMMDDHHMMSS>|<revid>``, as MediaWiki writes it), refused with ``invalidparammix``
+  for several pages; ``revids`` (up to 50) -> those revisions grouped by page, unknown ones
+  under ``badrevids``. A revision whose text an admin deleted answers ``texthidden`` (and
+  ``sha1hidden``) instead of its content.
+- ``prop=pageprops`` (disambiguation pages), ``redirects`` (followed as the pages are now),
+  title normalisation, missing and invalid titles, at most 50 titles a query.
+
+Beyond the corpus, every title ``Synthetic Company <n>`` (n < 10**8) is an article made up
+on the spot, so load tests can ask about thousands of companies, with a fixed history:
+created 2020-01-01T00:00:00Z and edited on 2026-10-05, 2026-10-15 and 2026-10-25 at hour
+n % 24, the tone of its lead turning at each edit (praised, criticised, neutral by turns);
+the latest revision's lead is the intro it always had (praised when n % 3 is 0, criticised
+when 1, neutral when 2). Page id 900000000 + n, revids 100000000 + 4n + k (k = 0 for the
+creation). The history benchmark (30 dates x 100 companies in October 2026, each seeing
+its article change three times) relies on this rule.
 
 For tests and benchmarks it also has a control API under ``/__control__/``: queue faults
 (HTTP 429/503 with Retry-After, maxlag refusals, 500s) for a title, add latency to every
-answer, read back the requests it got and the most it ever had in flight at once.
+answer, save an edit now (``POST /__control__/edit``), read back the requests it got (and
+how many were of each mode: latest, history, revids, extracts) and the most it ever had in
+flight at once. ``DELETE`` forgets faults, requests and edits.
 
 Run: ``python -m dev.standins.wikipedia_api --port 8951``
 """
@@ -25,40 +47,233 @@ import json
 import re
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import yaml
+from dev.standins.wikipedia_pages import (
+    CORPUS,
+    Page,
+    Revision,
+    iso_timestamp,
+    load_corpus,
+    normalise_title,
+    parse_timestamp,
+    section_zero,
+    synthetic_page,
+    synthetic_page_of,
+)
 
-CORPUS = Path(__file__).with_name("wikipedia_corpus.yaml")
 ILLEGAL_TITLE_CHARS = re.compile(r"[#<>\[\]|{}]")
 # A sentence ends at . ! or ? followed by space and a capital, which is how TextExtracts
 # cuts ``exsentences`` closely enough for this corpus ("Inc. is" is not a boundary).
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
-SYNTHETIC = re.compile(r"Synthetic Company (\d+)")
-SYNTHETIC_PAGEIDS = 900_000_000
-# The real API's limits: titles per query, and intros per query with TextExtracts.
+# The real API's limits: titles or revids per query, intros per query with TextExtracts,
+# revisions per history answer without and with content.
 MAX_TITLES = 50
 MAX_INTRO_EXTRACTS = 20
-# What a made-up company is known for, by its number: tone varies across companies.
-SYNTHETIC_TRAITS = (
-    "an award-winning and innovative maker of widgets",
-    "a maker of widgets known for a fraud scandal and heavy losses",
-    "a maker of widgets sold in several countries",
+MAX_REVISIONS = 500
+MAX_REVISIONS_WITH_CONTENT = 50
+DEFAULT_REVISIONS = 10
+# The parameters that make prop=revisions enumerate one page's history.
+HISTORY_PARAMS = ("rvlimit", "rvstart", "rvend", "rvstartid", "rvendid", "rvuser", "rvexcludeuser")
+MODES = ("latest", "history", "revids", "extracts")
+# MediaWiki's messages, with its <var> markup turned into quotes as the API turns it.
+SINGLE_PAGE_ONLY = (
+    '"titles", "pageids" or a generator was used to supply multiple pages, but the "rvlimit",'
+    ' "rvstartid", "rvendid", "rvdir=newer", "rvuser", "rvexcludeuser", "rvstart", and "rvend"'
+    " parameters may only be used on a single page."
 )
-
-
-def normalise_title(title: str) -> str:
-    """MediaWiki title normalisation: underscores to spaces, one space, first letter upper."""
-    title = " ".join(title.replace("_", " ").split())
-    return title[:1].upper() + title[1:]
+NOT_WITH_REVIDS = (
+    'The "revids" parameter may not be used with the list options ("rvlimit", "rvstartid",'
+    ' "rvendid", "rvdir=newer", "rvuser", "rvexcludeuser", "rvstart", and "rvend").'
+)
+LEGACY_SLOTS = (
+    'Because "rvslots" was not specified, a legacy format has been used for the output. This'
+    " format is deprecated, and in the future the new format will always be used."
+)
+BAD_CONTINUE = (
+    "Invalid continue param. You should pass the original value returned by the previous query."
+)
 
 
 def first_sentences(text: str, count: int) -> str:
     return " ".join(SENTENCE_END.split(text.strip())[:count])
+
+
+def enumerates_history(params: dict[str, str]) -> bool:
+    """Whether prop=revisions lists one page's history (MediaWiki's "enum mode")."""
+    return any(name in params for name in HISTORY_PARAMS) or params.get("rvdir") == "newer"
+
+
+def request_mode(params: dict[str, str]) -> str:
+    """What a request asks for, as the stats count it: revisions by id, one page's
+    history, pages' latest revisions, intros (extracts), or something else."""
+    modules = params.get("prop", "").split("|")
+    if params.get("revids"):
+        return "revids"
+    if "revisions" in modules:
+        return "history" if enumerates_history(params) else "latest"
+    return "extracts" if "extracts" in modules else "other"
+
+
+class ApiError(Exception):
+    """A refusal in the API's shape: ``{"error": {"code": ..., "info": ...}}``."""
+
+    def __init__(self, code: str, info: str) -> None:
+        super().__init__(info)
+        self.code, self.info = code, info
+
+
+@dataclass(frozen=True)
+class RevisionsAsked:
+    """The ``rv*`` parameters of a prop=revisions query, checked as MediaWiki checks them."""
+
+    props: frozenset[str]
+    slots: bool  # rvslots given: content under slots.main
+    lead_only: bool  # rvsection=0
+    history: bool
+    limit: int
+    newer: bool
+    start: datetime | None
+    end: datetime | None
+    resume: tuple[datetime, int] | None  # rvcontinue of a history
+    max_limit: int | None  # the limit rvlimit=max stood for, reported back under "limits"
+    warnings: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, params: dict[str, str]) -> RevisionsAsked:
+        props = frozenset(params.get("rvprop", "ids|timestamp|flags|comment|user").split("|"))
+        section = params.get("rvsection")
+        if section not in (None, "0"):
+            raise ApiError("badvalue", "The stand-in serves only rvsection=0.")
+        direction = params.get("rvdir", "older")
+        if direction not in ("older", "newer"):
+            raise ApiError("badvalue", f'Unrecognized value for parameter "rvdir": {direction}.')
+        warnings = [] if "rvslots" in params or "content" not in props else [LEGACY_SLOTS]
+        cap = MAX_REVISIONS_WITH_CONTENT if "content" in props else MAX_REVISIONS
+        limit, max_limit = _limit(params.get("rvlimit"), cap, warnings)
+        history = enumerates_history(params)
+        return cls(
+            props=props,
+            slots="rvslots" in params,
+            lead_only=section == "0",
+            history=history,
+            limit=limit,
+            newer=direction == "newer",
+            start=_timestamp_param(params, "rvstart"),
+            end=_timestamp_param(params, "rvend"),
+            resume=_resume(params.get("rvcontinue")) if history else None,
+            max_limit=max_limit,
+            warnings=tuple(warnings),
+        )
+
+    def history_of(self, page: Page) -> tuple[list[Revision], str | None]:
+        """One answer's revisions of ``page``'s history, and the rvcontinue of the rest."""
+
+        def key(revision: Revision) -> tuple[datetime, int]:
+            return revision.timestamp, revision.revid
+
+        # Both bounds are inclusive; rvstart is where the listing begins, so it is the
+        # newest moment when going older and the oldest one when going newer.
+        low, high = (self.start, self.end) if self.newer else (self.end, self.start)
+        listed = sorted(
+            (
+                revision
+                for revision in page.revisions
+                if (low is None or revision.timestamp >= low)
+                and (high is None or revision.timestamp <= high)
+                and (
+                    self.resume is None
+                    or (
+                        key(revision) >= self.resume if self.newer else key(revision) <= self.resume
+                    )
+                )
+            ),
+            key=key,
+            reverse=not self.newer,
+        )
+        if len(listed) <= self.limit:
+            return listed, None
+        following = listed[self.limit]
+        return listed[: self.limit], f"{following.timestamp:%Y%m%d%H%M%S}|{following.revid}"
+
+    def render(self, revision: Revision) -> dict[str, Any]:
+        """A revision as the API shows it, with the properties asked for."""
+        shown: dict[str, Any] = {}
+        if "ids" in self.props:
+            shown |= {"revid": revision.revid, "parentid": revision.parentid}
+        if "flags" in self.props:
+            shown["minor"] = revision.minor
+        if "timestamp" in self.props:
+            shown["timestamp"] = iso_timestamp(revision.timestamp)
+        if "size" in self.props:
+            shown["size"] = revision.size
+        if "sha1" in self.props:
+            shown |= {"sha1hidden": True} if revision.hidden else {"sha1": revision.sha1}
+        if "content" in self.props:
+            if revision.hidden:
+                slot: dict[str, Any] = {"texthidden": True}
+            else:
+                content = section_zero(revision.wikitext) if self.lead_only else revision.wikitext
+                slot = {
+                    "contentmodel": "wikitext",
+                    "contentformat": "text/x-wiki",
+                    "content": content,
+                }
+            if self.slots:
+                shown["slots"] = {"main": slot}
+            else:
+                shown |= slot
+        return shown
+
+
+def _limit(raw: str | None, cap: int, warnings: list[str]) -> tuple[int, int | None]:
+    if raw is None:
+        return DEFAULT_REVISIONS, None
+    if raw == "max":
+        return cap, cap
+    try:
+        asked = int(raw)
+    except ValueError:
+        raise ApiError(
+            "badinteger", f'Invalid value "{raw}" for integer parameter "rvlimit".'
+        ) from None
+    # Out of range is not an error: the API clamps the value and says so.
+    if asked > cap:
+        warnings.append(f'"rvlimit" may not be over {cap} (set to {asked}) for users.')
+        return cap, None
+    if asked < 1:
+        warnings.append(f'"rvlimit" may not be less than 1 (set to {asked}).')
+        return 1, None
+    return asked, None
+
+
+def _timestamp_param(params: dict[str, str], name: str) -> datetime | None:
+    if name not in params:
+        return None
+    if params[name] == "now":
+        return datetime.now(UTC).replace(microsecond=0)
+    moment = parse_timestamp(params[name])
+    if moment is None:
+        raise ApiError(
+            "badtimestamp", f'Invalid value "{params[name]}" for timestamp parameter "{name}".'
+        )
+    return moment
+
+
+def _resume(raw: str | None) -> tuple[datetime, int] | None:
+    if raw is None:
+        return None
+    moment, _, revid = raw.partition("|")
+    resumed = parse_timestamp(moment)
+    if resumed is None or not revid.isdigit():
+        raise ApiError("badcontinue", BAD_CONTINUE)
+    return resumed, int(revid)
 
 
 @dataclass
@@ -70,69 +285,241 @@ class Fault:
     kind: str  # "http" or "maxlag"
 
 
-def synthetic_article(title: str) -> dict[str, Any] | None:
-    """The made-up article of ``Synthetic Company <n>``, or None for any other title."""
-    match = SYNTHETIC.fullmatch(title)
-    if match is None:
-        return None
-    number = int(match.group(1))
-    extract = (
-        f"{title} is {SYNTHETIC_TRAITS[number % len(SYNTHETIC_TRAITS)]}. "
-        f"It was founded in {1900 + number % 120} and employs {10 + number % 990} people. "
-        "Its headquarters are in a city that does not exist."
-    )
-    return {"pageid": SYNTHETIC_PAGEIDS + number, "extract": extract}
-
-
 class Corpus:
+    """The pages, the edits saved since the last reset, and the queries over them."""
+
     def __init__(self, path: Path = CORPUS) -> None:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        self.articles: dict[str, dict[str, Any]] = data["articles"]
-        self.redirects: dict[str, str] = data["redirects"]
+        self.articles, self.redirects = load_corpus(path)
+        stored = (*self.articles.values(), *self.redirects.values())
+        self._stored_titles = {rev.revid: page.title for page in stored for rev in page.revisions}
+        self._lock = threading.Lock()
+        self._edited: dict[str, Page] = {}
+        self._edit_titles: dict[int, str] = {}
+        # New revids and page ids are never handed out twice, resets included, as on the
+        # wiki: a cache that saw a revid must never see it name another text.
+        self._next_revid = max(self._stored_titles) + 1
+        self._next_pageid = max(page.pageid for page in stored) + 1
+
+    def find(self, title: str) -> Page | None:
+        """The page of this (normalised) title as it is now, or None."""
+        return (
+            self._edited.get(title)
+            or self.articles.get(title)
+            or self.redirects.get(title)
+            or synthetic_page(title)
+        )
 
     def page(self, title: str, sentences: int | None) -> dict[str, Any]:
-        article = self.articles.get(title) or synthetic_article(title)
-        if article is None:
+        """The page as ``prop=extracts|pageprops`` shows it (what today's client reads)."""
+        page = self.find(title)
+        if page is None:
             return {"ns": 0, "title": title, "missing": True}
-        extract = " ".join(article["extract"].split())
-        page: dict[str, Any] = {"pageid": article["pageid"], "ns": 0, "title": title}
-        page["extract"] = first_sentences(extract, sentences) if sentences else extract
-        if article.get("disambiguation"):
-            page["pageprops"] = {"disambiguation": ""}
-        return page
+        return self._shown(page, ["extracts", "pageprops"], sentences)
+
+    def edit(
+        self, title: str, wikitext: str, text: str | None = None, at: datetime | None = None
+    ) -> Page:
+        """Save a revision of ``title`` (created if it does not exist) at ``at`` (default
+        now, to the second); ``text`` is what prop=extracts answers from then on."""
+        if not title.strip() or ILLEGAL_TITLE_CHARS.search(title):
+            raise ValueError(f"illegal title {title!r}")
+        title = normalise_title(title)
+        moment = (at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+        with self._lock:
+            page = self.find(title)
+            if page is None:
+                page = Page(title, self._next_pageid, ())
+                self._next_pageid += 1
+            page = page.edited(self._next_revid, moment, wikitext, text)
+            self._edited[title] = page
+            self._edit_titles[self._next_revid] = title
+            self._next_revid += 1
+            return page
+
+    def reset_edits(self) -> None:
+        """Forget every edit saved through :meth:`edit`."""
+        with self._lock:
+            self._edited.clear()
+            self._edit_titles.clear()
+
+    def revision(self, revid: int) -> tuple[Page, Revision] | None:
+        title = self._edit_titles.get(revid) or self._stored_titles.get(revid)
+        page = self.find(title) if title else synthetic_page_of(revid)
+        for revision in page.revisions if page else ():
+            if revision.revid == revid:
+                return page, revision
+        return None
 
     def query(self, params: dict[str, str]) -> dict[str, Any]:
+        with self._lock:
+            try:
+                return self._query(params)
+            except ApiError as error:
+                return {"error": {"code": error.code, "info": error.info}}
+
+    def _query(self, params: dict[str, str]) -> dict[str, Any]:
+        modules = [module for module in params.get("prop", "").split("|") if module]
+        # A continued query names the modules that already finished after "||".
+        finished = set(params.get("continue", "").partition("||")[2].split("|"))
+        running = [module for module in modules if module not in finished]
+        revisions = RevisionsAsked.parse(params) if "revisions" in running else None
+        if params.get("revids"):
+            return self._by_revids(params, modules, running, revisions)
         requested = [t for t in params.get("titles", "").split("|") if t]
         if len(requested) > MAX_TITLES:
             info = f'Too many values supplied for parameter "titles". The limit is {MAX_TITLES}.'
-            return {"error": {"code": "toomanyvalues", "info": info}}
+            raise ApiError("toomanyvalues", info)
+        normalized, redirects, entries = self._resolve(requested, bool(params.get("redirects")))
+        found = [entry for entry in entries if isinstance(entry, Page)]
+        if revisions and revisions.history and len(found) > 1:
+            raise ApiError("invalidparammix", SINGLE_PAGE_ONLY)
         sentences = int(params["exsentences"]) if params.get("exsentences") else None
-        normalized, redirects, pages = [], [], []
-        for raw in requested:
-            if not raw.strip() or ILLEGAL_TITLE_CHARS.search(raw):
-                reason = "The requested page title is empty or contains illegal characters."
-                pages.append({"title": raw, "invalidreason": reason, "invalid": True})
-                continue
-            title = normalise_title(raw)
-            if title != raw:
-                normalized.append({"fromencoded": False, "from": raw, "to": title})
-            if params.get("redirects") and title in self.redirects:
-                redirects.append({"from": title, "to": self.redirects[title]})
-                title = self.redirects[title]
-            pages.append(self.page(title, sentences))
-        result: dict[str, Any] = {"batchcomplete": True}
-        if params.get("exintro"):
-            with_extract = [page for page in pages if "extract" in page]
-            for page in with_extract[MAX_INTRO_EXTRACTS:]:
-                del page["extract"]
-            if len(with_extract) > MAX_INTRO_EXTRACTS:
-                result = {"continue": {"excontinue": MAX_INTRO_EXTRACTS, "continue": "||"}}
+        pages = [
+            self._shown(entry, running, sentences) if isinstance(entry, Page) else entry
+            for entry in entries
+        ]
+        continuing: dict[str, Any] = {}
+        if revisions:
+            more = _show_revisions(revisions, entries, pages)
+            continuing |= {"rvcontinue": more} if more else {}
+        if params.get("exintro") and "extracts" in running and _trim_intros(pages):
+            continuing["excontinue"] = MAX_INTRO_EXTRACTS
         query: dict[str, Any] = {"pages": pages}
         if normalized:
             query["normalized"] = normalized
         if redirects:
             query["redirects"] = redirects
-        return result | {"query": query}
+        return _answer(query, modules, continuing, revisions)
+
+    def _resolve(
+        self, requested: list[str], follow_redirects: bool
+    ) -> tuple[list[dict], list[dict], list[Page | dict[str, Any]]]:
+        """Normalisations, redirects followed, and each distinct page asked for: a Page, or
+        the entry of a missing or invalid title."""
+        normalized: list[dict] = []
+        redirects: list[dict] = []
+        entries: dict[str, Page | dict[str, Any]] = {}
+        for raw in requested:
+            if not raw.strip() or ILLEGAL_TITLE_CHARS.search(raw):
+                reason = "The requested page title is empty or contains illegal characters."
+                entries[raw] = {"title": raw, "invalidreason": reason, "invalid": True}
+                continue
+            title = normalise_title(raw)
+            if title != raw:
+                normalized.append({"fromencoded": False, "from": raw, "to": title})
+            page = self.find(title)
+            seen = {title}
+            while follow_redirects and page and page.redirect_target:
+                redirects.append({"from": page.title, "to": page.redirect_target})
+                title = page.redirect_target
+                if title in seen:  # a redirect loop: the API stops where it began
+                    break
+                seen.add(title)
+                page = self.find(title)
+            entries.setdefault(title, page or {"ns": 0, "title": title, "missing": True})
+        return normalized, redirects, list(entries.values())
+
+    def _by_revids(
+        self,
+        params: dict[str, str],
+        modules: list[str],
+        running: list[str],
+        revisions: RevisionsAsked | None,
+    ) -> dict[str, Any]:
+        values = [value for value in params["revids"].split("|") if value]
+        if len(values) > MAX_TITLES:
+            info = f'Too many values supplied for parameter "revids". The limit is {MAX_TITLES}.'
+            raise ApiError("toomanyvalues", info)
+        if params.get("titles"):
+            raise ApiError(
+                "invalidparammix", 'The parameters "titles" and "revids" can not be used together.'
+            )
+        bad = [value for value in values if not value.isdigit()]
+        if bad:
+            raise ApiError(
+                "badinteger", f'Invalid value "{bad[0]}" for integer parameter "revids".'
+            )
+        if revisions and revisions.history:
+            raise ApiError("invalidparammix", NOT_WITH_REVIDS)
+        by_page: dict[int, tuple[Page, list[Revision]]] = {}
+        missing: dict[str, dict[str, Any]] = {}
+        for revid in dict.fromkeys(int(value) for value in values):
+            found = self.revision(revid)
+            if found is None:
+                missing[str(revid)] = {"revid": revid, "missing": True}
+                continue
+            page, revision = found
+            by_page.setdefault(page.pageid, (page, []))[1].append(revision)
+        pages = []
+        for pageid in sorted(by_page):
+            page, listed = by_page[pageid]
+            shown = self._shown(page, running, None)
+            if revisions:
+                shown["revisions"] = [
+                    revisions.render(r) for r in sorted(listed, key=lambda r: r.revid)
+                ]
+            pages.append(shown)
+        query: dict[str, Any] = {"pages": pages}
+        if missing:
+            query["badrevids"] = missing
+        return _answer(query, modules, {}, revisions)
+
+    @staticmethod
+    def _shown(page: Page, modules: list[str], sentences: int | None) -> dict[str, Any]:
+        shown: dict[str, Any] = {"pageid": page.pageid, "ns": 0, "title": page.title}
+        if "extracts" in modules:
+            shown["extract"] = (
+                first_sentences(page.extract, sentences) if sentences else page.extract
+            )
+        if "pageprops" in modules and page.disambiguation:
+            shown["pageprops"] = {"disambiguation": ""}
+        return shown
+
+
+def _show_revisions(
+    revisions: RevisionsAsked, entries: list[Page | dict[str, Any]], pages: list[dict[str, Any]]
+) -> str | None:
+    """Add each found page's revisions (its latest, or its history); the rvcontinue of a
+    history with more to come."""
+    following = None
+    for page, shown in zip(entries, pages, strict=True):
+        if not isinstance(page, Page):
+            continue
+        listed, more = revisions.history_of(page) if revisions.history else ([page.latest], None)
+        if listed:
+            shown["revisions"] = [revisions.render(revision) for revision in listed]
+        following = following or more
+    return following
+
+
+def _trim_intros(pages: list[dict[str, Any]]) -> bool:
+    """Keep the intros of the first MAX_INTRO_EXTRACTS pages; whether some were left out."""
+    with_extract = [page for page in pages if "extract" in page]
+    for page in with_extract[MAX_INTRO_EXTRACTS:]:
+        del page["extract"]
+    return len(with_extract) > MAX_INTRO_EXTRACTS
+
+
+def _answer(
+    query: dict[str, Any],
+    modules: list[str],
+    continuing: dict[str, Any],
+    revisions: RevisionsAsked | None,
+) -> dict[str, Any]:
+    """The whole answer: ``continue`` (naming the modules that finished) or
+    ``batchcomplete``, warnings and limits, and the query."""
+    if continuing:
+        continued = {"extracts"} if "excontinue" in continuing else set()
+        continued |= {"revisions"} if "rvcontinue" in continuing else set()
+        done = "|".join(module for module in modules if module not in continued)
+        answer: dict[str, Any] = {"continue": continuing | {"continue": f"||{done}"}}
+    else:
+        answer = {"batchcomplete": True}
+    if revisions and revisions.warnings:
+        answer["warnings"] = {"revisions": {"warnings": "\n".join(revisions.warnings)}}
+    if revisions and revisions.max_limit:
+        answer["limits"] = {"revisions": revisions.max_limit}
+    return answer | {"query": query}
 
 
 class State:
@@ -154,9 +541,14 @@ class State:
 
     def stats(self) -> dict[str, Any]:
         with self.lock:
+            modes = Counter(request_mode(r["params"]) for r in self.requests)
             return {
                 "requests": len(self.requests),
-                "titles": sum(len(r["params"].get("titles", "").split("|")) for r in self.requests),
+                "requests_by_mode": {mode: modes[mode] for mode in MODES},
+                "titles": sum(
+                    len([t for t in r["params"].get("titles", "").split("|") if t])
+                    for r in self.requests
+                ),
                 "in_flight": self.in_flight,
                 "max_in_flight": self.max_in_flight,
                 "latency": self.latency,
@@ -251,11 +643,32 @@ class Handler(BaseHTTPRequestHandler):
             with self.server.state.lock:
                 self.server.state.latency = seconds
             self._send(200, {"latency": seconds})
-            return
-        if path != "/__control__/faults":
+        elif path == "/__control__/edit":
+            self._edit(self._body())
+        elif path == "/__control__/faults":
+            self._queue_fault(self._body())
+        else:
             self._send(404, {})
+
+    def _edit(self, spec: dict[str, Any]) -> None:
+        try:
+            page = self.server.corpus.edit(spec["title"], spec["wikitext"], spec.get("text"))
+        except (KeyError, ValueError) as error:
+            self._send(400, {"error": f"an edit needs a legal title and wikitext: {error}"})
             return
-        spec = self._body()
+        saved = page.latest
+        self._send(
+            201,
+            {
+                "title": page.title,
+                "pageid": page.pageid,
+                "revid": saved.revid,
+                "parentid": saved.parentid,
+                "timestamp": iso_timestamp(saved.timestamp),
+            },
+        )
+
+    def _queue_fault(self, spec: dict[str, Any]) -> None:
         title = spec.get("title", "*")
         fault = Fault(
             title=title if title == "*" else normalise_title(title),
@@ -269,8 +682,9 @@ class Handler(BaseHTTPRequestHandler):
         self._send(201, {"queued": fault.remaining})
 
     def do_DELETE(self) -> None:
-        """Forget faults, the request log and the in-flight peak (latency stays)."""
+        """Forget faults, the request log, the in-flight peak and the edits (latency stays)."""
         self.server.state.reset()
+        self.server.corpus.reset_edits()
         self._send(200, {"reset": True})
 
 

@@ -1,4 +1,5 @@
-"""Client of the Wikipedia stand-in's ``/__control__`` API: faults and request log."""
+"""Client of the Wikipedia stand-in's ``/__control__`` API: faults, latency, edits and the
+request log."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import requests
 
 
 class WikipediaControl:
-    """Queue faults for titles, read back the requests the stand-in received."""
+    """Queue faults for titles, save edits, read back the requests the stand-in received."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
@@ -23,11 +24,20 @@ class WikipediaControl:
             {"title": title, "status": status, "count": count, **extra},
         )
 
+    def edit(self, title: str, wikitext: str, text: str | None = None) -> int:
+        """Save a revision of ``title`` now (creating the page if it has none); its revid.
+        ``text`` is the intro prop=extracts answers from then on (empty without it)."""
+        body = {"title": title, "wikitext": wikitext}
+        if text is not None:
+            body["text"] = text
+        return self._call("POST", "/__control__/edit", body)["revid"]
+
     def requests(self) -> list[dict]:
         return self._call("GET", "/__control__/requests")
 
     def stats(self) -> dict:
-        """Requests since the last reset, and the most ever in flight at once."""
+        """Requests since the last reset (in all, and ``requests_by_mode``: latest, history,
+        revids, extracts), and the most ever in flight at once."""
         return self._call("GET", "/__control__/stats")
 
     def latency(self, seconds: float) -> None:
@@ -35,4 +45,5 @@ class WikipediaControl:
         self._call("POST", "/__control__/latency", {"seconds": seconds})
 
     def reset(self) -> None:
+        """Forget faults, the request log, the in-flight peak and the edits."""
         self._call("DELETE", "/__control__/faults")
