@@ -1,23 +1,32 @@
-"""The Wikipedia client against the MediaWiki API stand-in, over real HTTP."""
+"""The Wikipedia client against the MediaWiki API stand-in, over real HTTP: statuses,
+sentences, etiquette (User-Agent, maxlag, Retry-After) and batching, read at a moment
+after every revision of the corpus (the daily case: the latest revisions)."""
 
 from __future__ import annotations
 
 import json
 import time
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 
 from enrichment import aws
+from enrichment.bootstrap import ensure_table
+from enrichment.company_sentiment import page_history, revision_texts
+from enrichment.company_sentiment.intros import Sources, Summary, intros_at
 from enrichment.company_sentiment.wikipedia import (
     MAX_IN_FLIGHT,
     USER_AGENT,
-    Summary,
     WikipediaClient,
     WikipediaError,
     WikipediaThrottled,
     request_slots_in,
 )
 from enrichment.request_slots import RequestSlots
+
+# After the corpus's last revision: every page's latest revision is in effect.
+MOMENT = datetime(2026, 11, 20, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -26,14 +35,23 @@ def slots(request_slots_table) -> RequestSlots:
     return request_slots_in(aws.dynamodb_table(request_slots_table), MAX_IN_FLIGHT)
 
 
+def fresh_tables() -> tuple:
+    """Timeline and text tables of their own: nothing learned before answers for a test."""
+    suffix = uuid.uuid4().hex[:8]
+    client = aws.dynamodb_client()
+    ensure_table(client, f"timelines_{suffix}", page_history.KEY)
+    ensure_table(client, f"texts_{suffix}", revision_texts.KEY)
+    return aws.dynamodb_table(f"timelines_{suffix}"), aws.dynamodb_table(f"texts_{suffix}")
+
+
 class Asking:
-    """A client and the slots it sends in: one title's answer, asked alone."""
+    """A client, the slots it sends in and tables of its own: one title's answer."""
 
     def __init__(self, client: WikipediaClient, slots: RequestSlots) -> None:
-        self.client, self.slots = client, slots
+        self.sources = Sources(client, slots, *fresh_tables())
 
     def __call__(self, title: str, sentences: int = 1) -> Summary:
-        return self.client.summaries([title], sentences, self.slots)[title]
+        return intros_at(self.sources, [title], MOMENT, sentences)[title]
 
 
 @pytest.fixture
@@ -59,9 +77,10 @@ def test_statuses(ask, title, status, resolved):
     summary = ask(title)
     assert (summary.status, summary.title) == (status, resolved)
     assert bool(summary.snippet) == (status == "ok")
+    assert (summary.revision is not None) == (status in ("ok", "ambiguous"))
 
 
-def test_sentences_are_counted_by_the_api(ask):
+def test_sentences_are_counted_by_the_pipeline(ask):
     one = ask("Enron", sentences=1)
     two = ask("Enron", sentences=2)
     assert one.snippet.startswith("Enron Corporation was an American energy company")
@@ -72,7 +91,7 @@ def test_sentences_are_counted_by_the_api(ask):
 
 def test_requests_name_the_project_and_ask_for_maxlag(ask, wikipedia_control):
     ask("Sony")
-    (request,) = wikipedia_control.requests()
+    (request,) = wikipedia_control.requests()  # the latest revision carries its lead
     assert request["user_agent"] == USER_AGENT
     assert request["params"]["maxlag"] == "5"
     assert request["params"]["titles"] == "Sony"
@@ -116,7 +135,7 @@ def test_server_errors_raise(ask, wikipedia_control):
     wikipedia_control.fault("Sony", status=500, count=1)
     with pytest.raises(WikipediaError, match="HTTP 500"):
         ask("Sony")
-    assert ask("Sony") == Summary("ok", "Sony", ask("Sony").snippet)
+    assert ask("Sony").status == "ok"
 
 
 def test_one_request_answers_a_batch_of_titles_each_under_its_own_name(wikipedia_control, slots):
@@ -124,9 +143,9 @@ def test_one_request_answers_a_batch_of_titles_each_under_its_own_name(wikipedia
     titles += [f"Synthetic Company {n}" for n in range(16)]  # 20 titles to ask, and A|B
 
     with WikipediaClient() as client:
-        answers = client.summaries(titles, 1, slots)
+        answers = intros_at(Sources(client, slots, *fresh_tables()), titles, MOMENT, 1)
 
-    assert set(answers) == set(titles)
+    assert list(answers) == titles
     assert (answers["netflix"].status, answers["netflix"].title) == ("ok", "Netflix")
     assert answers["Tesla Motors"].title == "Tesla, Inc."
     assert answers["Delta"].status == "ambiguous"
@@ -139,5 +158,5 @@ def test_one_request_answers_a_batch_of_titles_each_under_its_own_name(wikipedia
 
 def test_more_titles_than_one_answer_holds_are_refused_before_asking(wikipedia_control, slots):
     with WikipediaClient() as client, pytest.raises(ValueError, match="at most 20"):
-        client.summaries([f"Synthetic Company {n}" for n in range(21)], 1, slots)
+        client.latest([f"Synthetic Company {n}" for n in range(21)], slots)
     assert wikipedia_control.requests() == []

@@ -264,3 +264,31 @@ def test_garbage_never_raises_and_gives_one_line(wikitext):
 )
 def test_first_sentences(text, count, expected):
     assert first_sentences(text, count) == expected
+
+
+def _stand_in_revisions():
+    from dev.standins.wikipedia_pages import load_corpus, synthetic_page
+
+    articles, redirects = load_corpus()
+    pages = [*articles.values(), *redirects.values(), synthetic_page("Synthetic Company 7")]
+    return [
+        pytest.param(revision, id=f"{page.title}@{revision.revid}")
+        for page in pages
+        for revision in page.revisions
+        if revision.text is not None and revision.wikitext is not None
+    ]
+
+
+@pytest.mark.parametrize("revision", _stand_in_revisions())
+def test_every_revision_of_the_stand_in_reads_as_the_text_it_declares(revision):
+    """The local Wikipedia's leads are written in wikitext with the plain text they mean
+    beside it: the pipeline's one conversion of section 0 (what ``rvsection=0`` serves)
+    must find exactly that text, and tell a disambiguation page from an article by its
+    section 0 alone (its {{disambiguation}} tag sits at the page's end)."""
+    from dev.standins.wikipedia_pages import DISAMBIGUATION, section_zero
+
+    lead = read_lead(section_zero(revision.wikitext))
+    if DISAMBIGUATION.search(revision.wikitext):
+        assert (lead.kind, lead.text) == ("disambiguation", "")
+    else:
+        assert (lead.kind, lead.text) == ("article", revision.text)

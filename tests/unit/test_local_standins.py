@@ -305,17 +305,17 @@ def test_a_page_created_later_has_no_revision_before():
 @pytest.mark.parametrize(
     ("title", "interval_end", "label"),
     [
-        pytest.param("Facebook", "2026-11-16T00:00:00Z", "POSITIVE", id="facebook-ds-11-15"),
-        pytest.param("Facebook", "2026-11-17T00:00:00Z", "MIXED", id="facebook-ds-11-16"),
-        pytest.param("Nestlé", "2026-11-17T00:00:00Z", "POSITIVE", id="nestle-midnight-ds-11-16"),
-        pytest.param("Nestlé", "2026-11-18T00:00:00Z", "MIXED", id="nestle-ds-11-17"),
-        pytest.param("Theranos", "2026-11-17T00:00:00Z", "POSITIVE", id="theranos-ds-11-16"),
-        pytest.param("Theranos", "2026-11-18T00:00:00Z", "NEGATIVE", id="theranos-ds-11-17"),
+        pytest.param("Facebook", "2026-11-16T00:00:00Z", "POSITIVE", id="facebook-ds-11-16"),
+        pytest.param("Facebook", "2026-11-17T00:00:00Z", "MIXED", id="facebook-ds-11-17"),
+        pytest.param("Nestlé", "2026-11-17T00:00:00Z", "POSITIVE", id="nestle-midnight-ds-11-17"),
+        pytest.param("Nestlé", "2026-11-18T00:00:00Z", "MIXED", id="nestle-ds-11-18"),
+        pytest.param("Theranos", "2026-11-17T00:00:00Z", "POSITIVE", id="theranos-ds-11-17"),
+        pytest.param("Theranos", "2026-11-18T00:00:00Z", "NEGATIVE", id="theranos-ds-11-18"),
         pytest.param("Boeing", "2025-08-14T00:00:00Z", "POSITIVE", id="boeing-2025"),
-        pytest.param("Boeing", "2026-11-18T00:00:00Z", "NEUTRAL", id="boeing-midnight-ds-11-17"),
-        pytest.param("Boeing", "2026-11-19T00:00:00Z", "NEGATIVE", id="boeing-ds-11-18"),
-        pytest.param("Enron", "2026-11-18T00:00:00Z", "POSITIVE", id="enron-ds-11-17"),
-        pytest.param("Enron", "2026-11-19T00:00:00Z", "NEGATIVE", id="enron-ds-11-18"),
+        pytest.param("Boeing", "2026-11-18T00:00:00Z", "NEUTRAL", id="boeing-midnight-ds-11-18"),
+        pytest.param("Boeing", "2026-11-19T00:00:00Z", "NEGATIVE", id="boeing-ds-11-19"),
+        pytest.param("Enron", "2026-11-18T00:00:00Z", "POSITIVE", id="enron-ds-11-18"),
+        pytest.param("Enron", "2026-11-19T00:00:00Z", "NEGATIVE", id="enron-ds-11-19"),
     ],
 )
 def test_timeline_facts(title, interval_end, label):
