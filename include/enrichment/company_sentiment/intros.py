@@ -12,9 +12,10 @@ For a batch of titles and a moment (:func:`intros_at`):
    or from one request per 50 revisions, and is read into plain text (:mod:`.leads`)
    the same way whichever of these paths found it.
 
-Titles are resolved as Wikipedia resolves them now (normalisation, today's redirects); a
-page that was itself a redirect at the moment is followed once, to its target as it
-stood then.
+Each title is read as its own page (normalised as Wikipedia does): a redirect page has a
+history of its own, so a company whose title redirects today may have had an article, or
+a disambiguation page, under that title at the moment. A page that was a redirect at the
+moment is followed once, to its target as it stood then.
 """
 
 from __future__ import annotations
@@ -120,8 +121,14 @@ def _intros_at(
 def _ask_latest(sources: Sources, batch: _Batch, titles: list[str], moment: datetime) -> None:
     """Ask for the latest revision of the titles whose kept timeline does not cover the
     moment; a page not edited since the moment is then covered."""
+    # A title with a known revision saved after the moment needs no latest revision:
+    # its history is read back from that revision (_read_histories).
+    known = batch.timelines
     unknown = [
-        t for t in titles if not (t in batch.timelines and batch.timelines[t].covers(moment))
+        title
+        for title in titles
+        if title not in known
+        or not (known[title].covers(moment) or known[title].oldest_after(moment))
     ]
     if not unknown:
         return
@@ -142,9 +149,9 @@ def _ask_latest(sources: Sources, batch: _Batch, titles: list[str], moment: date
         if page.problem:
             batch.answers[title] = Summary("not_found", page.title, reason=page.problem)
             continue
-        known = batch.timelines.get(title, Timeline(page.title))
+        timeline = known.get(title, Timeline(page.title))
         batch.learn(
-            title, known.learn((), page_title=page.title, latest=page.latest, asked_at=asked_at)
+            title, timeline.learn((), page_title=page.title, latest=page.latest, asked_at=asked_at)
         )
         batch.texts[page.text.revid] = page.text
 

@@ -7,7 +7,10 @@ knows an article as it is now. This module asks the API for revisions instead, s
 run can describe an article as it stood at the run's moment (:mod:`.page_history`):
 
 - :meth:`WikipediaClient.latest`: the latest revision of up to :data:`MAX_TITLES` pages,
-  with the wikitext of its lead (section 0), redirects followed and titles normalised;
+  with the wikitext of its lead (section 0), titles normalised. Redirects are not
+  followed here: a redirect page has a history of its own (it may have been an article,
+  or a disambiguation page, at a run's moment), so its revision at the moment decides
+  where to go (:mod:`.intros`);
 - :meth:`WikipediaClient.history`: one page's revision ids and times, older and older
   from a point (``rvlimit``/``rvstart``/``rvdir`` work on a single page only);
 - :meth:`WikipediaClient.texts`: the leads of up to :data:`MAX_REVIDS` given revisions.
@@ -104,14 +107,13 @@ def _query(**params: str) -> dict[str, str]:
 
 
 def latest_request(titles: Sequence[str]) -> dict[str, str]:
-    """Query parameters asking for the latest revision of each of ``titles`` with its
-    lead's wikitext, redirects followed."""
+    """Query parameters asking for the latest revision of each of ``titles`` (the pages
+    themselves, redirect pages included) with its lead's wikitext."""
     return _query(
         prop="revisions",
         rvprop="ids|timestamp|content",
         rvslots="main",
         rvsection="0",
-        redirects="1",
         titles="|".join(titles),
     )
 
