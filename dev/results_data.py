@@ -34,14 +34,18 @@ def dates(last: str, count: int) -> list[str]:
 
 
 def company_row(name: str, number: int, day: int) -> dict:
-    """A result row: company ``number`` changes sentiment every ``number % 7 + 2`` days;
-    every 50th has no page and every 97th ended in error."""
+    """A result row: company ``number`` changes sentiment every ``number % 7 + 2`` days,
+    each time with a new revision of its article, except every 9th, whose scores change
+    on the same revision; every 50th has no page and every 97th ended in error."""
     row = dict.fromkeys(COLUMNS) | {"name": name, "wikipedia_title": name, "error": ""}
     if number % 50 == 49:
         return row | {"status": "not_found", "error": "no such page", "wikipedia_snippet": ""}
     if number % 97 == 96:
         return row | {"status": "error", "error": "timed out", "wikipedia_snippet": ""}
-    label = LABELS[(number + day // (number % 7 + 2)) % len(LABELS)]
+    period = day // (number % 7 + 2)
+    label = LABELS[(number + period) % len(LABELS)]
+    edits = 0 if number % 9 == 8 else period
+    saved = date(2026, 1, 1) + timedelta(days=edits)
     strong = 0.55 + (number * 7 + day * 3) % 40 / 100
     scores = dict.fromkeys(("positive", "negative", "neutral", "mixed"), (1 - strong) / 3)
     scores[label.lower()] = strong
@@ -52,6 +56,8 @@ def company_row(name: str, number: int, day: int) -> dict:
         "characters_sent": 40,
         "billed_units": 3,
         "sentiment_source": "comprehend",
+        "wikipedia_revision_id": 1_000_000 * (number + 1) + edits,
+        "wikipedia_revision_timestamp": f"{saved.isoformat()}T12:00:00Z",
         **{score: round(value, 4) for score, value in scores.items()},
     }
 

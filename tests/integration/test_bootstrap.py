@@ -8,7 +8,15 @@ from enrichment.bootstrap import COMPANIES_FILE, bootstrap, load_companies
 def test_bootstrap_is_idempotent(bootstrapped, dynamodb, s3):
     again = bootstrap()
 
-    tables = {"fang", "sentiment_cache", "request_slots", "image_labels", "fangsentiment"}
+    tables = {
+        "fang",
+        "sentiment_cache",
+        "page_timelines",
+        "revision_texts",
+        "request_slots",
+        "image_labels",
+        "fangsentiment",
+    }
     assert set(bootstrapped["created"]) == tables
     assert again["created"] == dict.fromkeys(tables, False)
     seed = load_companies(COMPANIES_FILE)

@@ -11,11 +11,14 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 
 from enrichment import aws, request_slots
 from enrichment.bootstrap import ensure_table
+from enrichment.company_sentiment import page_history, revision_texts
 from enrichment.company_sentiment.wikipedia import (
     MAX_IN_FLIGHT,
     MAX_TITLES,
@@ -31,8 +34,9 @@ TITLES_PER_PROCESS = 6 * MAX_TITLES
 SLOW_ANSWER = 0.4  # seconds per Wikipedia answer: requests overlap for certain
 
 
-def fetch_like_a_triggerer(slots_table: str, start, titles: list[str]) -> None:
-    """One triggerer's worth: its own clients and coalescer, every title asked at once."""
+def fetch_like_a_triggerer(slots_table: str, learned: tuple, start, titles: list[str]) -> None:
+    """One triggerer's worth: its own clients and coalescer, every title asked at once
+    (at a moment after every revision: the daily case, one request per 20 titles)."""
     from enrichment.clients import Clients
     from enrichment.company_sentiment.batched_calls import BatchedCalls, SummaryGroup
     from enrichment.company_sentiment.company_rows import CompanyRows
@@ -40,7 +44,14 @@ def fetch_like_a_triggerer(slots_table: str, start, titles: list[str]) -> None:
     async def everything() -> None:
         clients = Clients()
         rows = CompanyRows(BatchedCalls(clients), linger=0.05)
-        group = SummaryGroup(sentences=1, slots_table=slots_table, slots=MAX_IN_FLIGHT)
+        group = SummaryGroup(
+            moment=datetime(2026, 11, 20, tzinfo=UTC),
+            sentences=1,
+            slots_table=slots_table,
+            slots=MAX_IN_FLIGHT,
+            timelines_table=learned[0],
+            texts_table=learned[1],
+        )
         start.wait()  # all processes ready: their requests start together
         summaries = await asyncio.gather(*(rows.intros.ask(group, t) for t in titles))
         assert [s.status for s in summaries] == ["ok"] * len(titles)
@@ -50,7 +61,12 @@ def fetch_like_a_triggerer(slots_table: str, start, titles: list[str]) -> None:
 
 
 def run_triggerers(slots_tables: list[str]) -> None:
-    """One process per table in ``slots_tables``, each fetching its own titles."""
+    """One process per table in ``slots_tables``, each fetching its own titles, with
+    timeline and text tables new to this call (nothing learned before answers)."""
+    suffix = uuid.uuid4().hex[:8]
+    learned = (f"timelines_{suffix}", f"texts_{suffix}")
+    ensure_table(aws.dynamodb_client(), learned[0], page_history.KEY)
+    ensure_table(aws.dynamodb_client(), learned[1], revision_texts.KEY)
     context = multiprocessing.get_context("spawn")  # a fresh interpreter, as a triggerer
     start = context.Barrier(len(slots_tables))
     processes = [
@@ -58,6 +74,7 @@ def run_triggerers(slots_tables: list[str]) -> None:
             target=fetch_like_a_triggerer,
             args=(
                 table,
+                learned,
                 start,
                 [f"Synthetic Company {n * 1000 + i}" for i in range(TITLES_PER_PROCESS)],
             ),
@@ -108,9 +125,9 @@ def test_no_request_goes_out_without_a_slot(wikipedia_control):
     impatient = RequestSlots(table, "wikipedia", 1, lease=somebody.lease, wait=0.5)
     with WikipediaClient() as client:
         with somebody.hold(), pytest.raises(NoSlotFree):
-            client.summaries(["Sony"], 1, impatient)
+            client.latest(["Sony"], impatient)
         assert wikipedia_control.requests() == []
-        assert client.summaries(["Sony"], 1, impatient)["Sony"].status == "ok"  # released
+        assert client.latest(["Sony"], impatient)["Sony"].latest is not None  # released
 
 
 HOLD_AND_HANG = """

@@ -178,7 +178,7 @@ def test_overview_filters(client, sentiment):
     assert "unknown status 'done'" in text(response.text)
 
 
-def test_company_page_has_every_date_and_a_wikipedia_link(client, sentiment):
+def test_company_page_has_every_date_and_a_wikipedia_link(client, sentiment, stack):
     settings, names = sentiment
 
     response = client.get(f"{BASE}/company", params={"name": names[1], "prefix": settings.prefix})
@@ -186,8 +186,26 @@ def test_company_page_has_every_date_and_a_wikipedia_link(client, sentiment):
     assert response.status_code == 200
     for ds in DAYS:
         assert f"<td>{ds}</td>" in response.text
-    assert 'href="https://en.wikipedia.org/wiki/Company_0001"' in response.text
+    # The wiki of the wikipedia_default connection: here the stand-in.
+    site = stack.url("wikipedia")
+    assert f'href="{site}/wiki/Company_0001"' in response.text
     assert '<svg class="chart"' in response.text
+
+
+def test_a_company_page_names_each_revision_and_links_the_article_changes(client, sentiment, stack):
+    """Company 0001 changes sentiment every 3 days with a new revision; Company 0008's
+    scores change on the same revision (every 9th), which is said, not linked."""
+    settings, names = sentiment
+    site = stack.url("wikipedia")
+
+    changed = client.get(f"{BASE}/company", params={"name": names[1], "prefix": settings.prefix})
+    same = client.get(f"{BASE}/company", params={"name": names[8], "prefix": settings.prefix})
+
+    assert "2000000" in changed.text  # the revision of the first dates, named
+    assert f'href="{site}/w/index.php?diff=2000001&amp;oldid=2000000"' in changed.text
+    assert "article changed" in changed.text
+    assert "scores changed, same revision" in same.text
+    assert "/w/index.php?diff=" not in same.text
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 
 import pytest
 
@@ -22,11 +23,12 @@ from tests.support.servers import TinySite, serving, status
 TI_ID = "0193b9a0-0000-7000-8000-000000000001"
 NAMING_PATH = f"/execution/task-instances/{TI_ID}/rendered-map-index"
 NETFLIX = Company(name="Netflix", wikipedia_title="Netflix")
+MOMENT = datetime(2026, 11, 20, tzinfo=UTC)
 
 
 async def name_and_row(process: TriggererProcess) -> tuple[dict, asyncio.Task]:
     naming = process.show_name(TI_ID, NETFLIX["name"])
-    row = await process.rows.row(NETFLIX, SentimentSettings())
+    row = await process.rows.row(NETFLIX, SentimentSettings(), MOMENT)
     await naming
     return row, naming
 

@@ -243,3 +243,45 @@ def test_chart_text_is_escaped():
     svg = charts.score_chart(["<b>-11-01"], {"positive": [0.5]})
     assert "<b>" not in svg
     assert "&lt;b&gt;" in svg
+
+
+def revised(sentiment: str | None, revision: int | None) -> Row:
+    return Row("Acme", "Acme", "text", sentiment, 0.9, 0.1, 0.0, 0.0, "ok", None, revision)
+
+
+@pytest.mark.parametrize(
+    ("previous", "latest", "change"),
+    [
+        pytest.param(None, revised("POSITIVE", 2), None, id="first-date"),
+        pytest.param(revised("POSITIVE", 1), revised("POSITIVE", 2), None, id="edit-same-mood"),
+        pytest.param(revised("POSITIVE", 1), revised("NEGATIVE", 2), "article", id="edited"),
+        pytest.param(revised("POSITIVE", 2), revised("NEGATIVE", 2), "scores", id="same-rev"),
+        pytest.param(revised("POSITIVE", None), revised("NEGATIVE", None), "article", id="old"),
+    ],
+)
+def test_a_change_is_the_articles_or_the_scores(previous, latest, change):
+    """Files written before rows named their revision count as article changes."""
+    assert sentiment_history.change(latest, previous) == change
+
+
+def test_a_company_page_compares_each_date_with_the_last_one_that_has_a_row():
+    series = [
+        ("2026-11-01", revised("POSITIVE", 1)),
+        ("2026-11-02", None),
+        ("2026-11-03", revised("NEGATIVE", 2)),
+    ]
+    dates = sentiment_history.company_dates(series)
+    assert [(d.ds, d.change, d.previous_revision_id) for d in dates] == [
+        ("2026-11-01", None, None),
+        ("2026-11-02", None, None),
+        ("2026-11-03", "article", 1),
+    ]
+
+
+def test_rows_name_their_revision_and_older_files_read_without_one():
+    text = HEADER.strip() + ",wikipedia_revision_id,wikipedia_revision_timestamp\n"
+    text += "Acme,Acme,x,POSITIVE,0.9,0.1,0,0,ok,,42,2026-11-01T10:00:00Z\n"
+    (acme,) = sentiment_history.parse_csv(text.encode()).values()
+    assert (acme.revision_id, acme.revision_timestamp) == (42, "2026-11-01T10:00:00Z")
+    old = HEADER + "Acme,Acme,x,POSITIVE,0.9,0.1,0,0,ok,\n"
+    assert sentiment_history.parse_csv(old.encode())["Acme"].revision_id is None
