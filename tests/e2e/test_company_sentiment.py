@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import time
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
 import pytest
@@ -26,7 +27,8 @@ from dev.airflow_runs import (
     unpause,
     wait_for_run,
 )
-from dev.standins.wikipedia_api import Corpus
+from dev.standins.wikipedia_pages import load_corpus, synthetic_page
+from enrichment.company_sentiment.leads import first_sentences
 from enrichment.company_sentiment.rows import COLUMNS
 from tests.support import ARTIFACTS
 
@@ -54,6 +56,23 @@ def named_task_instances(api: ApiClient, run_id: str, companies: int) -> list[di
         if len(named) == len(enrich) == companies or time.monotonic() > deadline:
             return enrich
         time.sleep(0.5)
+
+
+ARTICLES, REDIRECTS = load_corpus()
+# What a re-run of a date may change: a paid answer becomes one from the cache.
+COST = ("sentiment_source", "billed_units")
+
+
+def in_effect(title: str, ds: str):
+    """The stand-in's own answer: the revision of ``title`` saved last before ``ds``
+    00:00 UTC, the moment a run of that date describes."""
+    moment = datetime.fromisoformat(ds).replace(tzinfo=UTC)
+    page = ARTICLES.get(title) or REDIRECTS.get(title) or synthetic_page(title)
+    return [revision for revision in page.revisions if revision.timestamp < moment][-1]
+
+
+def without_cost(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{k: v for k, v in row.items() if k not in COST} for row in rows]
 
 
 def read_rows(s3, key: str) -> list[dict[str, str]]:
@@ -84,10 +103,11 @@ def test_triggered_run_with_params_maps_one_task_per_company(
     figures["company_sentiment_companies"] = len(company_names)
     rows = read_rows(s3, "e2e-rest/ds=2026-11-10/fang_sentiment.csv")
     assert [row["name"] for row in rows] == company_names
-    corpus = Corpus()
     for row in rows:
-        if row["status"] == "ok":
-            assert row["wikipedia_snippet"] == corpus.page(row["wikipedia_title"], 2)["extract"]
+        if row["status"] == "ok":  # two sentences of the lead as it stood on 2026-11-10
+            revision = in_effect(row["wikipedia_title"], "2026-11-10")
+            assert row["wikipedia_snippet"] == first_sentences(revision.text, 2)
+            assert int(row["wikipedia_revision_id"]) == revision.revid
     enrich = named_task_instances(api, run["dag_run_id"], len(company_names))
     assert sorted(ti["rendered_map_index"] for ti in enrich) == company_names
     assert {ti["state"] for ti in enrich} == {"success"}
@@ -194,7 +214,11 @@ def test_backfill_three_dates_then_again_with_the_cli_changes_nothing(
     assert sorted(rewritten) == sorted(written)
     for name in written:
         assert rewritten[name]["LastModified"] > written[name]["LastModified"], name
-        assert read_rows(s3, name) == rows[name], name
+        # The same revisions read again: the same rows, their texts' answers now kept.
+        again = read_rows(s3, name)
+        assert without_cost(again) == without_cost(rows[name]), name
+        paid = {(r["sentiment_source"], r["billed_units"]) for r in again if r["status"] == "ok"}
+        assert paid == {("cache", "0")}
 
 
 SCREENSHOT = ARTIFACTS / "company_sentiment_mapped_enrich.png"
@@ -353,3 +377,65 @@ def test_a_run_cleared_twice_still_retries_a_failing_company(
     assert [row["name"] for row in rows] == BACKFILL_COMPANIES
     netflix = next(row for row in rows if row["name"] == "Netflix")
     assert (netflix["status"], netflix["error"]) == ("ok", "")
+
+
+# Articles that change inside 2026-11-15 .. -19 (the corpus's timeline facts).
+CHANGING = ["Boeing", "Enron", "Facebook", "Nestlé", "Nvidia", "Theranos"]
+CHANGING_DATES = ["2026-11-15", "2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19"]
+
+
+@pytest.fixture(scope="module")
+def changing_table(stack) -> str:
+    from enrichment import aws
+    from enrichment.bootstrap import ensure_table
+    from enrichment.company_sentiment.companies import put_companies
+
+    ensure_table(aws.dynamodb_client(), "fang_changing", "name")
+    put_companies(aws.dynamodb_table("fang_changing"), [{"name": n} for n in CHANGING])
+    return "fang_changing"
+
+
+def test_a_backfill_gives_each_date_its_own_revision_and_a_rerun_the_same_rows(
+    api, unpaused, s3, changing_table, wikipedia_control
+):
+    """Five dates over articles edited between them, then an edit after the backfill
+    and a re-run of one date: that date's file is the same but for what it cost."""
+    conf = {"companies_table": changing_table, "prefix": "e2e-history/"}
+    key = "e2e-history/ds={}/" + changing_table + "_sentiment.csv"
+    backfill = api.post(
+        "backfills",
+        {
+            "dag_id": DAG_ID,
+            "from_date": f"{CHANGING_DATES[0]}T00:00:00Z",
+            "to_date": f"{CHANGING_DATES[-1]}T00:00:00Z",
+            "dag_run_conf": conf,
+            "max_active_runs": 3,
+        },
+    )
+    wait_for_backfill(api, backfill["id"])
+
+    files = {ds: read_rows(s3, key.format(ds)) for ds in CHANGING_DATES}
+    for ds, rows in files.items():
+        assert [row["name"] for row in rows] == CHANGING
+        for row in rows:
+            revision = in_effect(row["name"], ds)
+            assert (row["status"], int(row["wikipedia_revision_id"])) == ("ok", revision.revid)
+            assert row["wikipedia_snippet"] == first_sentences(revision.text, 1)
+    sentiment = {ds: {r["name"]: r["sentiment"] for r in rows} for ds, rows in files.items()}
+    assert (sentiment["2026-11-17"]["Theranos"], sentiment["2026-11-18"]["Theranos"]) == (
+        "POSITIVE",
+        "NEGATIVE",
+    )
+    assert (sentiment["2026-11-18"]["Boeing"], sentiment["2026-11-19"]["Boeing"]) == (
+        "NEUTRAL",  # its edit at 2026-11-18T00:00:00Z belongs to the next date
+        "NEGATIVE",
+    )
+
+    wikipedia_control.edit("Theranos", "'''Theranos''' is a celebrated, wonderful success.")
+    runs = backfill_runs(api)
+    clear_run(api, runs["2026-11-17"]["dag_run_id"])
+    assert wait_for_run(api, DAG_ID, runs["2026-11-17"]["dag_run_id"])["state"] == "success"
+
+    again = read_rows(s3, key.format("2026-11-17"))
+    assert without_cost(again) == without_cost(files["2026-11-17"])
+    assert {(row["sentiment_source"], row["billed_units"]) for row in again} == {("cache", "0")}
