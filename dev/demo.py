@@ -5,6 +5,9 @@ seed and pool, runs both DAGs with ``airflow dags test`` (company_sentiment for
 ``--date``, today by default; image_labels for now, whatever ``--date`` says: it crawls
 today's web and refuses past dates) and prints what they produced: one line per company
 with its sentiment, and one line per labelled image with the run's counts and skips.
+Then a short backfill of company_sentiment over three past dates in which some articles
+of the local Wikipedia changed, and the companies whose sentiment changed with them,
+each date naming the revision it read.
 The stand-ins are stopped at the end (also on failure or Ctrl-C), so running it again
 starts clean; stand-ins that were already running (for ``make airflow-up``) are used and
 left running.
@@ -27,6 +30,11 @@ from pathlib import Path
 
 from dev.processes import run_step
 from dev.stack import SERVICES, Stack, airflow_env
+
+# Three dates in which the local Wikipedia's articles changed (the timeline facts at the
+# top of dev/standins/wikipedia_corpus.yaml): Facebook, Nestlé, Theranos, Boeing and
+# Enron change tone between them.
+BACKFILL = ("2026-11-17", "2026-11-18", "2026-11-19")
 
 
 def _run(step: str, command: list[str], env: dict[str, str], log_path: Path) -> None:
@@ -53,6 +61,31 @@ def _summary(csv_text: str) -> str:
         )
     counts = Counter(row["status"] for row in rows)
     lines.append(", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    return "\n".join(lines)
+
+
+def _changes(files: dict[str, str]) -> str:
+    """The companies whose sentiment differs between the backfilled dates: per date, its
+    sentiment and the revision of the article it describes."""
+    rows = {
+        ds: {r["name"]: r for r in csv.DictReader(io.StringIO(text))} for ds, text in files.items()
+    }
+    dates = list(rows)
+    names = sorted(set().union(*(set(by_name) for by_name in rows.values())))
+    changed = [
+        name
+        for name in names
+        if len({rows[ds][name]["sentiment"] or rows[ds][name]["status"] for ds in dates}) > 1
+    ]
+    lines = [f"{'company':<20} " + " ".join(f"{ds:<22}" for ds in dates)]
+    for name in changed:
+        cells = [
+            f"{rows[ds][name]['sentiment'] or rows[ds][name]['status']:<9} "
+            f"rev {rows[ds][name]['wikipedia_revision_id'] or '-':<8}"
+            for ds in dates
+        ]
+        lines.append(f"{name[:20]:<20} " + " ".join(f"{cell:<22}" for cell in cells))
+    lines.append(f"{len(changed)} of {len(names)} companies changed sentiment over these dates")
     return "\n".join(lines)
 
 
@@ -110,6 +143,13 @@ def main() -> None:
             env,
             logs / f"company_sentiment-{ds}.log",
         )
+        for day in BACKFILL:
+            _run(
+                f"company_sentiment for {day} (backfill)",
+                [airflow, "dags", "test", "company_sentiment", day],
+                env,
+                logs / f"company_sentiment-{day}.log",
+            )
         _run(
             f"image_labels for {images_ds}",
             [airflow, "dags", "test", "image_labels", crawled_at.isoformat()],
@@ -130,6 +170,19 @@ def main() -> None:
         print()
         print(_summary(storage.get_text(s3, sentiment.bucket, key)))
         print(f"\nResult: s3://{sentiment.bucket}/{key}\n")
+        backfilled = {
+            day: storage.get_text(
+                s3,
+                sentiment.bucket,
+                result_key(sentiment.prefix, day, sentiment.companies_table),
+            )
+            for day in BACKFILL
+        }
+        print(
+            f"Backfill {BACKFILL[0]} .. {BACKFILL[-1]}: each date read as its articles stood then"
+        )
+        print(_changes(backfilled))
+        print()
         summary_key = report_key(images.report_prefix, images_ds)
         report = json.loads(storage.get_text(s3, images.bucket, summary_key))
         items = aws.dynamodb_table(images.labels_table).scan()["Items"]

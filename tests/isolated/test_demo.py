@@ -22,7 +22,8 @@ def test_demo_runs_end_to_end_and_again(tmp_path):
     for run in (1, 2):
         started = datetime.now(UTC).date().isoformat()
         result = subprocess.run(
-            [sys.executable, "-m", "dev.demo", "--date", "2026-11-02"],
+            # A date after the corpus's last revision: the articles as they are now.
+            [sys.executable, "-m", "dev.demo", "--date", "2026-11-20"],
             cwd=PROJECT_ROOT,
             env=env,
             capture_output=True,
@@ -31,10 +32,17 @@ def test_demo_runs_end_to_end_and_again(tmp_path):
         )
         assert result.returncode == 0, f"run {run}:\n{result.stdout}\n{result.stderr}"
         out = result.stdout
-        assert "Result: s3://fangsentiment/sentiment/ds=2026-11-02/fang_sentiment.csv" in out
+        assert "Result: s3://fangsentiment/sentiment/ds=2026-11-20/fang_sentiment.csv" in out
         assert "Enron                  ok         NEGATIVE" in out
         assert "Delta                  ambiguous  -" in out
         assert "1 ambiguous, 2 not_found, 33 ok" in out
+        # The backfill: each date its own revision, the tone changing with the article.
+        assert "Backfill 2026-11-17 .. 2026-11-19: each date read as its articles stood then" in out
+        theranos = next(line for line in out.splitlines() if line.startswith("Theranos "))
+        assert theranos.split()[1::3] == ["POSITIVE", "NEGATIVE", "NEGATIVE"], theranos
+        boeing = next(line for line in out.splitlines() if line.startswith("Boeing "))
+        assert boeing.split()[1::3] == ["NEUTRAL", "NEUTRAL", "NEGATIVE"], boeing
+        assert "companies changed sentiment over these dates" in out
         assert (
             "7 pages, 11 distinct images, 11 labelled, 0 already known, "
             "11 Rekognition calls, 18 skipped:"
