@@ -27,11 +27,17 @@ def dynamodb_client(conn_id: str = AWS_CONN_ID):
     return DynamoDBHook(aws_conn_id=conn_id).client
 
 
-def dynamodb_table(table_name: str, conn_id: str = AWS_CONN_ID):
-    """The boto3 ``Table`` resource of ``table_name`` (``DynamoDBHook``)."""
+def dynamodb_resource(conn_id: str = AWS_CONN_ID):
+    """The boto3 DynamoDB service resource (``DynamoDBHook``): its ``Table(name)`` costs
+    nothing more, so a holder of several tables builds this once."""
     from airflow.providers.amazon.aws.hooks.dynamodb import DynamoDBHook
 
-    return DynamoDBHook(aws_conn_id=conn_id).conn.Table(table_name)
+    return DynamoDBHook(aws_conn_id=conn_id).conn
+
+
+def dynamodb_table(table_name: str, conn_id: str = AWS_CONN_ID):
+    """The boto3 ``Table`` resource of ``table_name`` (``DynamoDBHook``)."""
+    return dynamodb_resource(conn_id).Table(table_name)
 
 
 def comprehend_client(conn_id: str = AWS_CONN_ID):

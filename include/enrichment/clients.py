@@ -20,7 +20,9 @@ class Clients:
     """Clients by name, each built by the first caller that asks for it."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # Re-entrant: a client may be built from another one (a table from the DynamoDB
+        # resource) while the first is being built.
+        self._lock = threading.RLock()
         self._built: dict[str, Any] = {}
 
     def get(self, name: str, build: Callable[[], Client]) -> Client:

@@ -67,7 +67,7 @@ class BatchedCalls:
             self.clients.get("wikipedia", WikipediaClient),
             self.clients.get(
                 f"slots {group.slots_table} {group.slots}",
-                lambda: request_slots_in(aws.dynamodb_table(group.slots_table), group.slots),
+                lambda: request_slots_in(self._table(group.slots_table), group.slots),
             ),
             self._table(group.timelines_table),
             self._table(group.texts_table),
@@ -76,7 +76,9 @@ class BatchedCalls:
         return [answers[title] for title in titles]
 
     def _table(self, name: str):
-        return self.clients.get(f"table {name}", lambda: aws.dynamodb_table(name))
+        """DynamoDB table ``name``, from the one DynamoDB resource of the holder."""
+        dynamodb = self.clients.get("dynamodb", aws.dynamodb_resource)
+        return self.clients.get(f"table {name}", lambda: dynamodb.Table(name))
 
     def sentiments(
         self, group: SentimentGroup, texts: Sequence[str]
