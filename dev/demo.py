@@ -77,14 +77,14 @@ def _changes(files: dict[str, str]) -> str:
         for name in names
         if len({rows[ds][name]["sentiment"] or rows[ds][name]["status"] for ds in dates}) > 1
     ]
-    lines = [f"{'company':<20} " + " ".join(f"{ds:<22}" for ds in dates)]
+    lines = [f"{'company':<20} " + " ".join(f"{ds:<24}" for ds in dates)]
     for name in changed:
         cells = [
             f"{rows[ds][name]['sentiment'] or rows[ds][name]['status']:<9} "
-            f"rev {rows[ds][name]['wikipedia_revision_id'] or '-':<8}"
+            f"rev {rows[ds][name]['wikipedia_revision_id'] or '-':<10}"
             for ds in dates
         ]
-        lines.append(f"{name[:20]:<20} " + " ".join(f"{cell:<22}" for cell in cells))
+        lines.append(f"{name[:20]:<20} " + " ".join(f"{cell:<24}" for cell in cells))
     lines.append(f"{len(changed)} of {len(names)} companies changed sentiment over these dates")
     return "\n".join(lines)
 
