@@ -206,3 +206,20 @@ def test_what_was_learned_is_kept_in_the_tables(sources, wikipedia_control):
     (text,) = texts.values()
     assert read_lead(text.wikitext).text == in_effect("Theranos", moment).text
     assert text.timestamp == parse_time("2026-11-17T08:00:00Z")
+
+
+def test_a_long_history_is_read_across_continued_answers(sources, wikipedia_control, asked):
+    """More edits since the moment than one history answer holds (500): the history
+    is continued (``rvcontinue``) until it reaches past the moment."""
+    title = "Synthetic Company 4242"
+    for n in range(510):
+        wikipedia_control.edit(title, f"'''{title}''' is a maker of widgets, edit {n}.")
+    asked()
+    moment = day("2026-11-01")
+
+    summary = intros_at(sources, [title], moment, 1)[title]
+
+    assert summary.revision.revid == in_effect(title, moment).revid
+    counted = asked()
+    assert counted["history"] == 2
+    assert counted["latest"] == 1
