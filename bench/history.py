@@ -33,7 +33,7 @@ from dev.airflow_local import LocalAirflow, MetadataDatabase, drop_database, pos
 from dev.airflow_runs import unpause
 from dev.ports import free_port
 from dev.stack import Stack
-from dev.standins.wikipedia_api import synthetic_history
+from dev.standins.wikipedia_pages import synthetic_page
 
 DAG_ID = "company_sentiment"
 # The made-up articles' revisions fall on 5, 15 and 25 October 2026; the range around
@@ -59,7 +59,8 @@ def wrong_revisions(bench: Bench, conf: dict, days: list[date]) -> int:
     for day in days:
         moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
         for row in rows_of(bench, conf, day):
-            in_effect = [r for r in synthetic_history(row["name"]) if r.timestamp < moment]
+            revisions = synthetic_page(row["name"]).revisions
+            in_effect = [r for r in revisions if r.timestamp < moment]
             if int(row["wikipedia_revision_id"] or 0) != in_effect[-1].revid:
                 wrong += 1
     return wrong

@@ -88,3 +88,18 @@ def test_a_document_comprehend_refuses_fails_alone(calls, group):
     assert isinstance(answers[2], Scored)
     assert isinstance(answers[1], DocumentError)
     assert "INVALID_REQUEST" in str(answers[1])
+
+
+def test_a_text_two_batches_meet_at_once_is_paid_for_once(calls, group, aws_control):
+    """The runs of a backfill ask for the same new text at the same time: one batch pays,
+    the other waits for its answer (AWS answering slowly, so the two overlap)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    aws_control.latency(0.5)
+    text = ["Theranos was hailed as a breakthrough for its innovative blood tests."]
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(lambda _: calls.sentiments(group, text)[0], range(2))
+
+    assert aws_control.calls("BatchDetectSentiment") == 1
+    assert sorted([first.source, second.source]) == ["cache", "comprehend"]
+    assert first.sentiment == second.sentiment

@@ -14,7 +14,9 @@ on a worker.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,6 +62,9 @@ class BatchedCalls:
 
     def __init__(self, clients: Clients) -> None:
         self.clients = clients
+        # Cache keys of the texts being paid for right now, each with its answer to come.
+        self._paying: dict[str, Future] = {}
+        self._paying_lock = threading.Lock()
 
     def summaries(self, group: SummaryGroup, titles: Sequence[str]) -> list[Summary]:
         """The lead of each of ``titles`` (at most 20) at ``group.moment``, in order."""
@@ -84,20 +89,35 @@ class BatchedCalls:
         self, group: SentimentGroup, texts: Sequence[str]
     ) -> list[Scored | DocumentError]:
         """The sentiment of each of ``texts`` (at most 25), in order: cached answers where
-        ``group.reuse`` allows, one BatchDetectSentiment call for the others."""
+        ``group.reuse`` allows, one BatchDetectSentiment call for the others. A text
+        another batch of the process is paying for right now is waited for, not paid for
+        twice (the runs of a backfill often meet the same text at once)."""
         keys = [sentiment_cache.cache_key(group.language, cut_text(text)) for text in texts]
         table = self._table(group.cache_table)
         cached = sentiment_cache.lookup(table, keys) if group.reuse else {}
-        asked = list(dict.fromkeys(key for key in keys if key not in cached))
+        wanted = list(dict.fromkeys(key for key in keys if key not in cached))
+        theirs, mine = self._share(wanted) if group.reuse else ({}, wanted)
         fresh: dict[str, Sentiment | DocumentError] = {}
-        if asked:
-            comprehend = self.clients.get("comprehend", aws.comprehend_client)
-            text_of = dict(zip(keys, texts, strict=True))  # a key's texts are all the same
-            answers = detect_sentiments(comprehend, [text_of[k] for k in asked], group.language)
-            fresh = dict(zip(asked, answers, strict=True))
-            sentiment_cache.store(
-                table, {k: a for k, a in fresh.items() if isinstance(a, Sentiment)}
-            )
+        try:
+            if mine:
+                comprehend = self.clients.get("comprehend", aws.comprehend_client)
+                text_of = dict(zip(keys, texts, strict=True))  # a key's texts are the same
+                answers = detect_sentiments(comprehend, [text_of[k] for k in mine], group.language)
+                fresh = dict(zip(mine, answers, strict=True))
+                sentiment_cache.store(
+                    table, {k: a for k, a in fresh.items() if isinstance(a, Sentiment)}
+                )
+        finally:
+            if group.reuse:
+                self._paid(mine, fresh)
+        for key, waiting in theirs.items():
+            answer = waiting.result()
+            if answer is None:
+                raise RuntimeError("the batch paying for this text failed; worth a retry")
+            if isinstance(answer, Sentiment):
+                cached[key] = answer  # paid for by the other batch: this row cost nothing
+            else:
+                fresh[key] = answer
         scored: list[Scored | DocumentError] = []
         for key in keys:
             if key in cached:
@@ -107,3 +127,20 @@ class BatchedCalls:
             else:
                 scored.append(fresh[key])
         return scored
+
+    def _share(self, keys: list[str]) -> tuple[dict[str, Future], list[str]]:
+        """Of ``keys``, those another batch is paying for (with the answer to wait for),
+        and the rest, now marked as paid for by this one."""
+        with self._paying_lock:
+            theirs = {key: self._paying[key] for key in keys if key in self._paying}
+            mine = [key for key in keys if key not in theirs]
+            for key in mine:
+                self._paying[key] = Future()
+        return theirs, mine
+
+    def _paid(self, keys: list[str], answers: dict[str, Sentiment | DocumentError]) -> None:
+        """Hand the answers of ``keys`` to the batches waiting for them (None: the call
+        failed)."""
+        with self._paying_lock:
+            for key in keys:
+                self._paying.pop(key).set_result(answers.get(key))
