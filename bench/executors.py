@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from dev.airflow_local import LocalAirflow, MetadataDatabase, drop_database, postgres_host
+from dev.airflow_local import LocalAirflow, throwaway_database
 from dev.airflow_runs import run_seconds, task_instances, unpause, wait_for_run
 from dev.ports import free_port
 from dev.stack import Stack
@@ -56,13 +55,15 @@ CASES = {
 
 
 def measure(case: Case, stack: Stack, state: Path) -> dict:
+    with throwaway_database(state / case.name) as database:
+        if database.url.startswith("sqlite"):
+            raise SystemExit("bench.executors needs PostgreSQL (the CeleryExecutor does)")
+        return _measure(case, stack, state, database)
+
+
+def _measure(case: Case, stack: Stack, state: Path, database) -> dict:
     from enrichment.company_sentiment.operator import ON_WORKERS_ENV
 
-    host = postgres_host()
-    if host is None:
-        raise SystemExit("bench.executors needs PostgreSQL (the CeleryExecutor does)")
-    name = f"enrichment_bench_{secrets.token_hex(4)}"
-    database = MetadataDatabase.postgres(host, name)
     airflow = LocalAirflow(
         stack,
         state / case.name,
@@ -100,7 +101,6 @@ def measure(case: Case, stack: Stack, state: Path) -> dict:
         }
     finally:
         airflow.down()
-        drop_database(host, name)
 
 
 def main() -> None:

@@ -24,14 +24,13 @@ import argparse
 import csv
 import io
 import os
-import secrets
 import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from dev.airflow_local import LocalAirflow, MetadataDatabase, drop_database, postgres_host
+from dev.airflow_local import LocalAirflow, throwaway_database
 from dev.airflow_runs import unpause
 from dev.ports import free_port
 from dev.stack import Stack
@@ -293,10 +292,7 @@ def _end(run: dict) -> float:
     return run["end_date"].timestamp()
 
 
-def measure(sizes: list[int], stack: Stack, state: Path) -> None:
-    host = postgres_host()
-    name = f"enrichment_bench_{secrets.token_hex(4)}"
-    database = MetadataDatabase.postgres(host, name) if host else None
+def measure(sizes: list[int], stack: Stack, state: Path, database) -> None:
     airflow = LocalAirflow(stack, state, port=free_port(), database=database)
     try:
         print(f"Starting a local Airflow in {state} ...", flush=True)
@@ -356,8 +352,6 @@ def measure(sizes: list[int], stack: Stack, state: Path) -> None:
                 print(f"{'':<24} backfill / one date: {backfill.wall / one_date[n].wall:.2f}")
     finally:
         airflow.down()
-        if host:
-            drop_database(host, name)
 
 
 def main() -> None:
@@ -367,8 +361,8 @@ def main() -> None:
     sizes = [int(size) for size in args.sizes.split(",")]
 
     state = Path(tempfile.mkdtemp(prefix="enrichment-fanout-"))
-    with Stack.on_free_ports(state / "stack") as stack:
-        measure(sizes, stack, state)
+    with Stack.on_free_ports(state / "stack") as stack, throwaway_database(state) as database:
+        measure(sizes, stack, state, database)
 
 
 if __name__ == "__main__":

@@ -22,14 +22,13 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import secrets
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bench.fanout import Bench
-from dev.airflow_local import LocalAirflow, MetadataDatabase, drop_database, postgres_host
+from dev.airflow_local import LocalAirflow, throwaway_database
 from dev.airflow_runs import unpause
 from dev.ports import free_port
 from dev.stack import Stack
@@ -97,10 +96,7 @@ def report(case: str, bench: Bench, measured, requests_by_mode: dict, extra: str
     print(f"{'':<34} Wikipedia requests by kind: {modes}", flush=True)
 
 
-def measure(args: argparse.Namespace, stack: Stack, state: Path) -> None:
-    host = postgres_host()
-    name = f"enrichment_bench_{secrets.token_hex(4)}"
-    database = MetadataDatabase.postgres(host, name) if host else None
+def measure(args: argparse.Namespace, stack: Stack, state: Path, database) -> None:
     airflow = LocalAirflow(
         stack, state, port=free_port(), database=database, triggerers=args.triggerers
     )
@@ -152,8 +148,6 @@ def measure(args: argparse.Namespace, stack: Stack, state: Path) -> None:
         )
     finally:
         airflow.down()
-        if host:
-            drop_database(host, name)
 
 
 def main() -> None:
@@ -164,8 +158,8 @@ def main() -> None:
     args = parser.parse_args()
     state = Path(tempfile.mkdtemp(prefix="enrichment-history-"))
     started = time.monotonic()
-    with Stack.on_free_ports(state / "stack") as stack:
-        measure(args, stack, state)
+    with Stack.on_free_ports(state / "stack") as stack, throwaway_database(state) as database:
+        measure(args, stack, state, database)
     print(f"done in {time.monotonic() - started:.0f}s")
 
 

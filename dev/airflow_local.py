@@ -33,7 +33,8 @@ import signal
 import socket
 import sys
 import time
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,22 @@ def redis_answers(url: str) -> bool:
         return bool(redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping())
     except redis.RedisError:
         return False
+
+
+@contextmanager
+def throwaway_database(state_dir: Path) -> Iterator[MetadataDatabase]:
+    """A metadata database for one test module or benchmark: a new PostgreSQL database,
+    dropped afterwards, when one answers; else SQLite in ``state_dir`` (what `make
+    airflow` falls back to: one task at a time)."""
+    host = postgres_host()
+    if host is None:
+        yield MetadataDatabase(f"sqlite:///{Path(state_dir) / 'airflow' / 'airflow.db'}", 1)
+        return
+    name = f"enrichment_{secrets.token_hex(4)}"
+    try:
+        yield MetadataDatabase.postgres(host, name)
+    finally:
+        drop_database(host, name)
 
 
 def postgres_url(host: str, name: str) -> str:

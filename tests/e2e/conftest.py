@@ -23,17 +23,12 @@ import json
 import secrets
 import shutil
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
 
-from dev.airflow_local import (
-    ApiClient,
-    LocalAirflow,
-    MetadataDatabase,
-    drop_database,
-    postgres_host,
-)
+from dev.airflow_local import ApiClient, LocalAirflow, MetadataDatabase, throwaway_database
 from dev.ports import free_port
 from dev.stack import Stack
 from tests.conftest import SESSION_DIR
@@ -68,7 +63,7 @@ class RunningAirflow:
         self.shape: tuple | None = None
         self.local: LocalAirflow | None = None
         self.database: MetadataDatabase | None = None
-        self._stop: list = []
+        self._stop = ExitStack()
 
     def get(self, stack: Stack, options: dict[str, Any], settings: dict[str, str]):
         """The running Airflow if it has this shape, else a new one; and its start-up
@@ -77,26 +72,19 @@ class RunningAirflow:
         if shape == self.shape and self.local is not None:
             return self.local, 0.0
         self.stop()
-        host = postgres_host()
-        name = f"enrichment_e2e_{secrets.token_hex(4)}"
-        state_dir = SESSION_DIR / f"airflow-e2e-{name}"
+        state_dir = SESSION_DIR / f"airflow-e2e-{secrets.token_hex(4)}"
         # A machine without PostgreSQL gets what `make airflow` gives it: SQLite, one task
         # at a time (slower, never "database is locked").
-        database = (
-            MetadataDatabase.postgres(host, name)
-            if host
-            else MetadataDatabase(
-                f"sqlite:///{state_dir / 'airflow' / 'airflow.db'}", parallelism=1
-            )
-        )
-        local = LocalAirflow(stack, state_dir, port=free_port(), database=database, **options)
+        database = self._stop.enter_context(throwaway_database(state_dir))
         # A killed triggerer's triggers go to a live one after this many seconds without
         # its heartbeat (Airflow's default 30 s): tests that kill one need not wait that long.
         monkeypatch = pytest.MonkeyPatch()
+        self._stop.callback(monkeypatch.undo)
         monkeypatch.setenv("AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD", "10")
         for variable, value in settings.items():
             monkeypatch.setenv(variable, value)
-        self._stop = [monkeypatch.undo, (lambda: drop_database(host, name)) if host else None]
+        local = LocalAirflow(stack, state_dir, port=free_port(), database=database, **options)
+        self._stop.callback(local.down)
         self.shape, self.local, self.database = shape, local, database
         try:
             return local, local.up()
@@ -105,13 +93,9 @@ class RunningAirflow:
             raise
 
     def stop(self) -> None:
-        if self.local is not None:
-            try:
-                self.local.down()
-            finally:
-                for step in filter(None, self._stop):
-                    step()
-        self.shape, self.local, self._stop = None, None, []
+        self.shape, self.local = None, None
+        self._stop.close()
+        self._stop = ExitStack()
 
 
 @pytest.fixture(scope="session")
