@@ -15,6 +15,7 @@ on a worker.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ from enrichment.company_sentiment.comprehend import (
 from enrichment.company_sentiment.intros import Sources, Summary, intros_at
 from enrichment.company_sentiment.rows import Scored
 from enrichment.company_sentiment.wikipedia import WikipediaClient, request_slots_in
+
+# Answers kept in memory after they were paid for: the texts of a few runs in flight.
+PAID_LATELY_KEPT = 10_000
 
 
 @dataclass(frozen=True)
@@ -62,8 +66,11 @@ class BatchedCalls:
 
     def __init__(self, clients: Clients) -> None:
         self.clients = clients
-        # Cache keys of the texts being paid for right now, each with its answer to come.
+        # Cache keys of the texts being paid for right now, each with its answer to come,
+        # and of those paid for lately: a batch that looked the cache up just before
+        # another stored its answer finds it here.
         self._paying: dict[str, Future] = {}
+        self._paid_lately: OrderedDict[str, Sentiment] = OrderedDict()
         self._paying_lock = threading.Lock()
 
     def summaries(self, group: SummaryGroup, titles: Sequence[str]) -> list[Summary]:
@@ -96,7 +103,8 @@ class BatchedCalls:
         table = self._table(group.cache_table)
         cached = sentiment_cache.lookup(table, keys) if group.reuse else {}
         wanted = list(dict.fromkeys(key for key in keys if key not in cached))
-        theirs, mine = self._share(wanted) if group.reuse else ({}, wanted)
+        lately, theirs, mine = self._share(wanted) if group.reuse else ({}, {}, wanted)
+        cached |= lately
         fresh: dict[str, Sentiment | DocumentError] = {}
         try:
             if mine:
@@ -128,15 +136,17 @@ class BatchedCalls:
                 scored.append(fresh[key])
         return scored
 
-    def _share(self, keys: list[str]) -> tuple[dict[str, Future], list[str]]:
-        """Of ``keys``, those another batch is paying for (with the answer to wait for),
-        and the rest, now marked as paid for by this one."""
+    def _share(self, keys: list[str]) -> tuple[dict[str, Sentiment], dict[str, Future], list[str]]:
+        """Of ``keys``: those paid for lately (with their answers), those another batch
+        is paying for (with the answer to wait for), and the rest, now marked as paid
+        for by this one."""
         with self._paying_lock:
+            lately = {key: self._paid_lately[key] for key in keys if key in self._paid_lately}
             theirs = {key: self._paying[key] for key in keys if key in self._paying}
-            mine = [key for key in keys if key not in theirs]
+            mine = [key for key in keys if key not in lately and key not in theirs]
             for key in mine:
                 self._paying[key] = Future()
-        return theirs, mine
+        return lately, theirs, mine
 
     def _paid(self, keys: list[str], answers: dict[str, Sentiment | DocumentError]) -> None:
         """Hand the answers of ``keys`` to the batches waiting for them (None: the call
@@ -144,3 +154,7 @@ class BatchedCalls:
         with self._paying_lock:
             for key in keys:
                 self._paying.pop(key).set_result(answers.get(key))
+                if isinstance(answers.get(key), Sentiment):
+                    self._paid_lately[key] = answers[key]
+            while len(self._paid_lately) > PAID_LATELY_KEPT:
+                self._paid_lately.popitem(last=False)
