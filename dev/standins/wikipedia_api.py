@@ -576,6 +576,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         payload = json.dumps(body).encode("utf-8")
+        self._leave_flight()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
@@ -612,12 +613,22 @@ class Handler(BaseHTTPRequestHandler):
             state.in_flight += 1
             state.max_in_flight = max(state.max_in_flight, state.in_flight)
             latency = state.latency
+        self._in_flight = True
         try:
             time.sleep(latency)  # a far-away server: the answer takes this long
             self._answer(params)
         finally:
-            with state.lock:
-                state.in_flight -= 1
+            self._leave_flight()
+
+    def _leave_flight(self) -> None:
+        """A request stops counting as in flight when its answer starts on its way: the
+        client frees its request slot only once the answer arrived, so a request it
+        sends next is never counted beside this one (counting until this thread ends
+        would, on a busy machine, show one more in flight than the slots allow)."""
+        if getattr(self, "_in_flight", False):
+            self._in_flight = False
+            with self.server.state.lock:
+                self.server.state.in_flight -= 1
 
     def _answer(self, params: dict[str, str]) -> None:
         fault = self.server.state.take_fault(params.get("titles", "").split("|"))
