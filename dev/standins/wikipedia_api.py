@@ -31,6 +31,9 @@ when 1, neutral when 2). Page id 900000000 + n, revids 100000000 + 4n + k (k = 0
 creation). The history benchmark (30 dates x 100 companies in October 2026, each seeing
 its article change three times) relies on this rule.
 
+For the results page's links it serves an article's page (``/wiki/<title>``) and a diff
+(``/w/index.php?diff=&oldid=``) as plain HTML.
+
 For tests and benchmarks it also has a control API under ``/__control__/``: queue faults
 (HTTP 429/503 with Retry-After, maxlag refusals, 500s) for a title, add latency to every
 answer, save an edit now (``POST /__control__/edit``), read back the requests it got (and
@@ -50,10 +53,11 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from dev.standins.wikipedia_pages import (
     CORPUS,
@@ -350,6 +354,29 @@ class Corpus:
                 return page, revision
         return None
 
+    def html(self, path: str, query: dict[str, list[str]]) -> tuple[int, str]:
+        """The two pages the results page links to, so its links work in the demo: an
+        article (``/wiki/<title>``: its lead now) and a diff
+        (``/w/index.php?diff=<new>&oldid=<old>``: the two revisions' leads in wikitext)."""
+        if path.startswith("/wiki/"):
+            title = normalise_title(unquote(path.removeprefix("/wiki/")).replace("_", " "))
+            page = self.find(title)
+            if page is None:
+                return 404, _html(title, "<p>Wikipedia has no article with this name.</p>")
+            return 200, _html(page.title, f"<p>{escape(page.extract)}</p>")
+        shown = []
+        for name in ("oldid", "diff"):
+            revid = query.get(name, [""])[0]
+            found = self.revision(int(revid)) if revid.isdigit() else None
+            if found is None:
+                return 404, _html("Diff", f"<p>No such revision for {name}.</p>")
+            page, revision = found
+            shown.append(
+                f"<h2>Revision {revision.revid} ({iso_timestamp(revision.timestamp)})</h2>"
+                f"<pre>{escape(section_zero(revision.wikitext))}</pre>"
+            )
+        return 200, _html(f"{page.title}: difference between revisions", "".join(shown))
+
     def query(self, params: dict[str, str]) -> dict[str, Any]:
         with self._lock:
             try:
@@ -476,6 +503,15 @@ class Corpus:
         return shown
 
 
+def _html(title: str, body: str) -> str:
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'
+        f" (local Wikipedia stand-in)</title></head><body><h1>{escape(title)}</h1>{body}"
+        "<p><small>Served by the local Wikipedia stand-in (dev/standins).</small></p>"
+        "</body></html>"
+    )
+
+
 def _show_revisions(
     revisions: RevisionsAsked, entries: list[Page | dict[str, Any]], pages: list[dict[str, Any]]
 ) -> str | None:
@@ -585,6 +621,14 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def _send_html(self, status: int, html: str) -> None:
+        payload = html.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
     def _body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
         return json.loads(self.rfile.read(length) or b"{}")
@@ -601,6 +645,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         if url.path == "/__control__/stats":
             self._send(200, state.stats())
+            return
+        if url.path.startswith("/wiki/") or url.path == "/w/index.php":
+            self._send_html(*self.server.corpus.html(url.path, parse_qs(url.query)))
             return
         if url.path != "/w/api.php":
             self._send(404, {"error": {"code": "notfound", "info": url.path}})

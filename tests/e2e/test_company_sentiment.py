@@ -287,12 +287,12 @@ def trigger(api: ApiClient, ds: str, conf: dict) -> str:
 
 
 def test_each_company_runs_in_the_triggerer_and_one_failing_is_retried_alone(
-    api, unpaused, s3, wikipedia_control, figures
+    api, unpaused, s3, wikipedia_control, unlearned_history, figures
 ):
     names = synthetic_table("fang_fanout", 60)
     wikipedia_control.latency(0.1)
     wikipedia_control.fault("Synthetic Company 7", status=500, count=1)
-    conf = {"companies_table": "fang_fanout", "prefix": "e2e-fanout/"}
+    conf = {"companies_table": "fang_fanout", "prefix": "e2e-fanout/"} | unlearned_history
 
     run = wait_for_run(api, DAG_ID, trigger(api, "2026-11-11", conf))
 
@@ -355,11 +355,11 @@ def clear_run(api: ApiClient, run_id: str) -> None:
 
 
 def test_a_run_cleared_twice_still_retries_a_failing_company(
-    api, unpaused, s3, dynamodb, backfill_table, wikipedia_control
+    api, unpaused, s3, dynamodb, backfill_table, wikipedia_control, unlearned_history
 ):
     """Clearing raises a task's max_tries; the try after the second clear (try 3, past the
     task's 2 retries) must still be retried, not be the company's last try."""
-    conf = {"companies_table": backfill_table, "prefix": "e2e-cleared/"}
+    conf = {"companies_table": backfill_table, "prefix": "e2e-cleared/"} | unlearned_history
     run_id = trigger(api, "2026-11-13", conf)
     assert wait_for_run(api, DAG_ID, run_id)["state"] == "success"
     clear_run(api, run_id)
@@ -367,7 +367,8 @@ def test_a_run_cleared_twice_still_retries_a_failing_company(
 
     # What the first tries learned of Netflix's article answers for its date without a
     # request; forgotten, the third try asks Wikipedia, and the fault fails it once.
-    dynamodb.Table("page_timelines").delete_item(Key={"title": "Netflix"})
+    timelines = dynamodb.Table(unlearned_history["page_timelines_table"])
+    timelines.delete_item(Key={"title": "Netflix"})
     wikipedia_control.fault("Netflix", status=500, count=1)
     clear_run(api, run_id)
     run = wait_for_run(api, DAG_ID, run_id)

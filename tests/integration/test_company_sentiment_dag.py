@@ -93,8 +93,8 @@ def cache_table(stack) -> str:
     return CACHE_TABLE
 
 
-def run(dag, ds: str, **conf):
-    conf = {"sentiment_cache_table": CACHE_TABLE} | conf
+def run(dag, ds: str, history: dict[str, str] | None = None, **conf):
+    conf = {"sentiment_cache_table": CACHE_TABLE} | (history or {}) | conf
     return dag.test(logical_date=datetime.fromisoformat(ds).replace(tzinfo=UTC), run_conf=conf)
 
 
@@ -127,9 +127,9 @@ def corpus():
 
 
 def test_daily_run_writes_one_row_per_company(
-    bootstrapped, cache_table, dag, flaky_wikipedia, aws_control, s3, corpus
+    bootstrapped, cache_table, dag, flaky_wikipedia, unlearned_history, aws_control, s3, corpus
 ):
-    dag_run = run(dag, DS)
+    dag_run = run(dag, DS, unlearned_history)
 
     assert dag_run.state == "success"
     text, rows = read_csv(s3, DS)
@@ -176,7 +176,7 @@ def test_daily_run_writes_one_row_per_company(
     # A re-run of the same date rewrites the one object with the same rows; the intros
     # have not changed, so their sentiments come from the cache: no call, no cost.
     aws_control.reset()
-    assert run(dag, DS).state == "success"
+    assert run(dag, DS, unlearned_history).state == "success"
     _, again = read_csv(s3, DS)
     assert without_cost(again) == without_cost(rows)
     ok = [row for row in again if row["status"] == "ok"]
@@ -184,16 +184,16 @@ def test_daily_run_writes_one_row_per_company(
     assert aws_control.calls("BatchDetectSentiment") == 0
 
     # Reuse turned off: Comprehend is asked again, and the rows are as on the first run.
-    assert run(dag, DS, reuse_sentiment=False).state == "success"
+    assert run(dag, DS, unlearned_history, reuse_sentiment=False).state == "success"
     assert read_csv(s3, DS)[0] == text
     assert aws_control.calls("BatchDetectSentiment") == len(ok)
 
 
 def test_too_many_errors_fail_the_run_after_the_file_is_written(
-    bootstrapped, cache_table, dag, flaky_wikipedia, s3, corpus
+    bootstrapped, cache_table, dag, flaky_wikipedia, unlearned_history, s3, corpus
 ):
     ds = "2026-11-21"
-    dag_run = run(dag, ds, max_error_share=0.0, sentences=2)
+    dag_run = run(dag, ds, unlearned_history, max_error_share=0.0, sentences=2)
 
     assert dag_run.state == "failed"
     states = {ti.task_id: ti.state for ti in dag_run.get_task_instances() if ti.map_index < 0}

@@ -72,3 +72,27 @@ def test_an_edit_can_create_a_page(api, wikipedia_control):
 def test_an_edit_needs_a_legal_title(wikipedia_control):
     with pytest.raises(requests.HTTPError, match="400"):
         wikipedia_control.edit("A|B", "text")
+
+
+def test_the_pages_the_results_page_links_to(stack, api, wikipedia_control):
+    from html import escape
+
+    site = stack.url("wikipedia")
+    page = requests.get(f"{site}/wiki/Coca-Cola_Company", timeout=5)  # a redirect's title
+    assert page.status_code == 200
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+    intro = api(action="query", formatversion="2", prop="extracts", titles="Coca-Cola Company")
+    assert escape(intro["query"]["pages"][0]["extract"]) in page.text
+    assert requests.get(f"{site}/wiki/Zyxwv_Holdings", timeout=5).status_code == 404
+
+    old, new = api(**LEAD, titles="Boeing", rvlimit="2")["query"]["pages"][0]["revisions"][::-1]
+    diff = requests.get(
+        f"{site}/w/index.php", params={"diff": new["revid"], "oldid": old["revid"]}, timeout=5
+    )
+    assert diff.status_code == 200
+    assert "<h1>Boeing: difference between revisions</h1>" in diff.text
+    for revision in (old, new):
+        assert f"Revision {revision['revid']} ({revision['timestamp']})" in diff.text
+        assert escape(revision["slots"]["main"]["content"]) in diff.text
+    assert requests.get(f"{site}/w/index.php?diff=1&oldid=2", timeout=5).status_code == 404
+    assert wikipedia_control.stats()["requests"] == 2  # the API calls above; pages not counted

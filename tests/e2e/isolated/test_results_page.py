@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import requests
 
 from dev.airflow_local import PASSWORD, USERNAME, ApiClient
 from dev.airflow_runs import unpause, wait_for_run
@@ -82,7 +83,7 @@ def images_loaded(page, url_part: str) -> None:
     )
 
 
-def test_browse_enrichment_results_after_runs(page, airflow, runs, company_names, figures):
+def test_browse_enrichment_results_after_runs(page, stack, airflow, runs, company_names, figures):
     from playwright.sync_api import expect
 
     page.goto(airflow.url)
@@ -104,12 +105,13 @@ def test_browse_enrichment_results_after_runs(page, airflow, runs, company_names
     expect(frame.get_by_text("2026-11-20 to")).to_be_visible()
     shoot(page, "overview")
 
-    # A company: one row per date, its Wikipedia article.
+    # A company: one row per date, its article on the wiki the connection names (here
+    # the stand-in, which serves the page).
     frame.get_by_role("link", name="Netflix", exact=True).click()
     expect(frame.get_by_role("heading", name="Netflix")).to_be_visible()
-    expect(frame.get_by_role("link", name="Netflix", exact=True)).to_have_attribute(
-        "href", "https://en.wikipedia.org/wiki/Netflix"
-    )
+    article = frame.get_by_role("link", name="Netflix", exact=True)
+    expect(article).to_have_attribute("href", f"{stack.url('wikipedia')}/wiki/Netflix")
+    assert "<h1>Netflix</h1>" in requests.get(article.get_attribute("href"), timeout=10).text
     for ds in SENTENCES:
         expect(frame.get_by_role("cell", name=ds, exact=True)).to_be_visible()
     expect(frame.locator("svg.chart")).to_be_visible()
