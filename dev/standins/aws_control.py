@@ -1,4 +1,5 @@
-"""Client of the AWS stand-in's ``/__control__`` API: calls counted by operation, latency."""
+"""Client of the AWS stand-in's ``/__control__`` API: calls counted by operation, latency,
+outages."""
 
 from __future__ import annotations
 
@@ -30,3 +31,16 @@ class AwsControl:
             f"{self.base_url}/__control__/latency", json={"seconds": seconds}, timeout=5
         )
         response.raise_for_status()
+
+    def outage(self, seconds: float) -> None:
+        """Every AWS call answers HTTP 503 for the next ``seconds`` (a reset ends it)."""
+        response = requests.post(
+            f"{self.base_url}/__control__/outage", json={"seconds": seconds}, timeout=5
+        )
+        response.raise_for_status()
+
+    def refused(self) -> int:
+        """Calls answered 503 by an outage since the last reset."""
+        response = requests.get(f"{self.base_url}/__control__/stats", timeout=5)
+        response.raise_for_status()
+        return response.json()["refused"]

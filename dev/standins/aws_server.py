@@ -13,8 +13,9 @@ service's shape: up to 25 documents, per-document failures in ``ErrorList``. Eve
 else is moto unchanged: DynamoDB and S3 over real HTTP.
 
 A control API under ``/__control__/`` adds latency to every AWS answer (a far-away
-region) and counts the calls per operation (``GET /__control__/stats``, reset with
-``DELETE``), for tests and benchmarks to see what the pipeline asked for.
+region), makes every AWS call answer 503 for a while (``POST /__control__/outage``) and
+counts the calls per operation (``GET /__control__/stats``, reset with ``DELETE``), for
+tests and benchmarks to see what the pipeline asked for.
 
 Run: ``python -m dev.standins.aws_server --port 8950``
 """
@@ -219,6 +220,9 @@ class Control:
         self.lock = threading.Lock()
         self.latency = 0.0
         self.calls: dict[str, int] = {}
+        # Until this time.monotonic(), every AWS call answers 503 (an outage).
+        self.down_until = 0.0
+        self.refused = 0
 
     def __call__(self, environ, start_response):
         import time
@@ -231,8 +235,28 @@ class Control:
             with self.lock:
                 self.calls[operation] = self.calls.get(operation, 0) + 1
                 latency = self.latency
+                down = time.monotonic() < self.down_until
+                self.refused += down
             time.sleep(latency)
+            if down:
+                return self._unavailable(environ, start_response)
         return self.app(environ, start_response)
+
+    @staticmethod
+    def _unavailable(environ, start_response):
+        """HTTP 503 as AWS answers it: JSON services with ``__type``, REST ones in XML;
+        botocore's standard retry mode retries both."""
+        if environ.get("HTTP_X_AMZ_TARGET"):
+            body = b'{"__type": "ServiceUnavailableException", "message": "outage"}'
+            content_type = "application/x-amz-json-1.1"
+        else:
+            body = (
+                b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code>'
+                b"<Message>outage</Message></Error>"
+            )
+            content_type = "application/xml"
+        start_response("503 Service Unavailable", [("Content-Type", content_type)])
+        return [body]
 
     @staticmethod
     def _rest_operation(environ) -> str:
@@ -242,6 +266,7 @@ class Control:
 
     def _control(self, environ, path: str, start_response):
         import json
+        import time
 
         method = environ["REQUEST_METHOD"]
         with self.lock:
@@ -249,10 +274,17 @@ class Control:
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 self.latency = float(json.loads(environ["wsgi.input"].read(length))["seconds"])
                 body = {"latency": self.latency}
+            elif path == "/__control__/outage" and method == "POST":
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                seconds = float(json.loads(environ["wsgi.input"].read(length))["seconds"])
+                self.down_until = time.monotonic() + seconds
+                body = {"outage": seconds}
             elif path == "/__control__/stats" and method == "GET":
-                body = {"calls": dict(self.calls), "latency": self.latency}
+                body = {"calls": dict(self.calls), "latency": self.latency, "refused": self.refused}
             elif path == "/__control__/stats" and method == "DELETE":
                 self.calls.clear()
+                self.down_until = 0.0
+                self.refused = 0
                 body = {"reset": True}
             else:
                 start_response("404 Not Found", [("Content-Type", "application/json")])

@@ -35,10 +35,11 @@ For the results page's links it serves an article's page (``/wiki/<title>``) and
 (``/w/index.php?diff=&oldid=``) as plain HTML.
 
 For tests and benchmarks it also has a control API under ``/__control__/``: queue faults
-(HTTP 429/503 with Retry-After, maxlag refusals, 500s) for a title, add latency to every
-answer, save an edit now (``POST /__control__/edit``), read back the requests it got (and
-how many were of each mode: latest, history, revids, extracts) and the most it ever had in
-flight at once. ``DELETE`` forgets faults, requests and edits.
+(HTTP 429/503 with Retry-After, maxlag refusals, 500s) for a title, a number of times or
+for a number of seconds (an outage), add latency to every answer, save an edit now
+(``POST /__control__/edit``), read back the requests it got (and how many were of each
+mode: latest, history, revids, extracts) and the most it ever had in flight at once.
+``DELETE`` forgets faults, requests and edits.
 
 Run: ``python -m dev.standins.wikipedia_api --port 8951``
 """
@@ -287,6 +288,12 @@ class Fault:
     status: int
     retry_after: str | None
     kind: str  # "http" or "maxlag"
+    # A fault for a while (an outage): every request until this time.monotonic() takes it,
+    # whatever ``remaining`` says.
+    until: float = 0.0
+
+    def takes(self, now: float) -> bool:
+        return self.remaining > 0 or now < self.until
 
 
 class Corpus:
@@ -592,9 +599,10 @@ class State:
 
     def take_fault(self, titles: list[str]) -> Fault | None:
         wanted = {normalise_title(t) for t in titles}
+        now = time.monotonic()
         with self.lock:
             for fault in self.faults:
-                if fault.remaining > 0 and (fault.title == "*" or fault.title in wanted):
+                if fault.takes(now) and (fault.title == "*" or fault.title in wanted):
                     fault.remaining -= 1
                     return fault
         return None
@@ -734,10 +742,11 @@ class Handler(BaseHTTPRequestHandler):
             status=int(spec.get("status", 503)),
             retry_after=str(spec["retry_after"]) if "retry_after" in spec else None,
             kind=spec.get("kind", "http"),
+            until=time.monotonic() + float(spec["seconds"]) if "seconds" in spec else 0.0,
         )
         with self.server.state.lock:
             self.server.state.faults.append(fault)
-        self._send(201, {"queued": fault.remaining})
+        self._send(201, {"queued": fault.remaining, "seconds": spec.get("seconds")})
 
     def do_DELETE(self) -> None:
         """Forget faults, the request log, the in-flight peak and the edits (latency stays)."""

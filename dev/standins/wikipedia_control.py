@@ -24,6 +24,10 @@ class WikipediaControl:
             {"title": title, "status": status, "count": count, **extra},
         )
 
+    def outage(self, seconds: float, status: int = 503, **extra) -> None:
+        """Every request answers ``status`` for the next ``seconds``."""
+        self.fault("*", status=status, count=0, seconds=seconds, **extra)
+
     def edit(self, title: str, wikitext: str, text: str | None = None) -> int:
         """Save a revision of ``title`` now (creating the page if it has none); its revid.
         ``text`` is the intro prop=extracts answers from then on (empty without it)."""

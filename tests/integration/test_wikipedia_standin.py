@@ -96,3 +96,17 @@ def test_the_pages_the_results_page_links_to(stack, api, wikipedia_control):
         assert escape(revision["slots"]["main"]["content"]) in diff.text
     assert requests.get(f"{site}/w/index.php?diff=1&oldid=2", timeout=5).status_code == 404
     assert wikipedia_control.stats()["requests"] == 2  # the API calls above; pages not counted
+
+
+def test_an_outage_answers_every_request_for_its_seconds(stack, wikipedia_control):
+    import time
+
+    url = stack.url("wikipedia") + "/w/api.php"
+    query = {"action": "query", "format": "json", "titles": "Netflix"}
+    wikipedia_control.outage(1.5, retry_after=1)
+    during = [requests.get(url, params=query, timeout=5) for _ in range(3)]
+    time.sleep(1.6)
+    after = requests.get(url, params=query, timeout=5)
+
+    assert [(r.status_code, r.headers.get("Retry-After")) for r in during] == [(503, "1")] * 3
+    assert after.status_code == 200
