@@ -68,6 +68,9 @@ INIT_STEPS = {
     "airflow-db-migrate": ["airflow", "db", "migrate"],
     "bootstrap": ["python", "-m", "enrichment.bootstrap"],
 }
+# How fast work held by a dead component comes back: the settings docker compose, this
+# runner and a deployment share, each with its why.
+RECOVERY_ENV = PROJECT_ROOT / "deploy" / "recovery.env"
 # Unix socket first: it is the one PostgreSQL answers on inside a network namespace too.
 POSTGRES_HOSTS = ("/var/run/postgresql", "127.0.0.1")
 READY_TIMEOUT = 180.0
@@ -114,6 +117,17 @@ def drop_database(host: str, name: str) -> None:
         cursor.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
+
+
+def recovery_settings(path: Path = RECOVERY_ENV) -> dict[str, str]:
+    """``deploy/recovery.env`` as docker compose reads an env file: ``NAME=value`` lines,
+    blank lines and ``#`` comments."""
+    settings = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            settings[name.strip()] = value.strip()
+    return settings
 
 
 def _python_path(folder: Path) -> str:
@@ -266,6 +280,8 @@ class LocalAirflow:
         workers: int = DEFAULT_WORKERS,
         triggerers: int = 1,
         worker_concurrency: int = DEFAULT_WORKER_CONCURRENCY,
+        recovery: dict[str, str] | None = None,
+        broker_url: str | None = None,
     ) -> None:
         if executor not in EXECUTORS:
             raise ValueError(f"executor {executor!r}: one of {', '.join(EXECUTORS)}")
@@ -279,7 +295,9 @@ class LocalAirflow:
         self.worker_concurrency = worker_concurrency
         self.home = self.state_dir / "airflow"
         self.logs = self.state_dir / "logs"
-        self.broker_url = os.environ.get("ENRICHMENT_REDIS_URL", REDIS_URL)
+        self.broker_url = broker_url or os.environ.get("ENRICHMENT_REDIS_URL", REDIS_URL)
+        # deploy/recovery.env unless the caller measures other settings (bench/recovery.py).
+        self.recovery = recovery_settings() if recovery is None else recovery
         # Every key of this Airflow's Celery in Redis starts with this (queues, unacked
         # messages, the workers' control channel), so two local Airflows on one Redis, as
         # test sessions running side by side, never take each other's tasks.
@@ -376,6 +394,7 @@ class LocalAirflow:
             "AIRFLOW__API_AUTH__JWT_SECRET": self._secret("jwt_secret"),
             "AIRFLOW__API__SECRET_KEY": self._secret("secret_key"),
         }
+        settings |= self.recovery
         if self.executor == "celery":
             settings |= self.celery_settings()
         if self.database.url.startswith("sqlite"):
@@ -396,10 +415,6 @@ class LocalAirflow:
         return {
             "AIRFLOW__CELERY__BROKER_URL": self.broker_url,
             "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__GLOBAL_KEYPREFIX": self.broker_prefix,
-            # A message a worker took and never finished goes back to the queue after this
-            # long (Airflow's default, set to say so): a killed worker's tasks come back
-            # sooner, as retries, through the scheduler's task heartbeat timeout.
-            "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT": "86400",
             "AIRFLOW__CELERY__RESULT_BACKEND": self.database.celery_result_backend(),
             "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(self.worker_concurrency),
         }

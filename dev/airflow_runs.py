@@ -26,9 +26,9 @@ def unpause(api: ApiClient, dag_id: str) -> dict:
     return wait_for_run(api, dag_id, scheduled[0]["dag_run_id"])
 
 
-def wait_for_run(api: ApiClient, dag_id: str, run_id: str) -> dict:
+def wait_for_run(api: ApiClient, dag_id: str, run_id: str, timeout: float = RUN_TIMEOUT) -> dict:
     """The run once it has finished (success or failed)."""
-    deadline = time.monotonic() + RUN_TIMEOUT
+    deadline = time.monotonic() + timeout
     while True:
         run = api.get(f"dags/{dag_id}/dagRuns/{run_id}")
         if run["state"] in ("success", "failed"):

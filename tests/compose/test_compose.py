@@ -23,7 +23,13 @@ import pytest
 import yaml
 
 from dev import PROJECT_ROOT
-from dev.airflow_local import COMPONENTS, INIT_STEPS, LocalAirflow, MetadataDatabase
+from dev.airflow_local import (
+    COMPONENTS,
+    INIT_STEPS,
+    LocalAirflow,
+    MetadataDatabase,
+    recovery_settings,
+)
 from dev.stack import SERVICES, Stack
 from tests.compose.engine import compose_binary
 
@@ -181,6 +187,32 @@ def test_settings_match_the_local_runner(tmp_path):
         "http://airflow-apiserver:8080/execution/"
     )
     assert SERVICES_BY_NAME["airflow-apiserver"]["ports"] == ["${AIRFLOW_API_PORT:-8080}:8080"]
+
+
+def test_recovery_settings_are_the_local_runners(interpolated, tmp_path):
+    """Every Airflow service reads deploy/recovery.env as the local runner does, on
+    either executor, and nothing in compose sets one of them otherwise."""
+    shipped = recovery_settings()
+    assert shipped["AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT"] == "60"
+    assert shipped["AIRFLOW__CELERY__TASK_ACKS_LATE"] == "True"
+    image = COMPOSE["x-airflow-common"]["image"]
+    airflow = sorted(n for n, s in SERVICES_BY_NAME.items() if s.get("image") == image)
+    # init, API server, scheduler, DAG processor, triggerer, worker, Flower
+    assert len(airflow) == 7
+    # `config` leaves out the services of a profile not asked for: Flower's.
+    assert set(airflow) - interpolated["services"].keys() == {"flower"}
+    for name in airflow:
+        assert SERVICES_BY_NAME[name]["env_file"] == "deploy/recovery.env", name
+        assert not shipped.keys() & SERVICES_BY_NAME[name].get("environment", {}).keys(), name
+        if name != "flower":
+            environment = interpolated["services"][name]["environment"]
+            assert {key: environment[key] for key in shipped} == shipped, name
+    database = MetadataDatabase("postgresql+psycopg2://airflow:airflow@postgres/airflow", 8)
+    for executor in ("local", "celery"):
+        env = LocalAirflow(
+            Stack(tmp_path), tmp_path, port=8080, database=database, executor=executor
+        ).env()
+        assert {key: env[key] for key in shipped} == shipped, executor
 
 
 def test_stand_ins_are_the_stacks_services():

@@ -76,11 +76,8 @@ class RunningAirflow:
         # A machine without PostgreSQL gets what `make airflow` gives it: SQLite, one task
         # at a time (slower, never "database is locked").
         database = self._stop.enter_context(throwaway_database(state_dir))
-        # A killed triggerer's triggers go to a live one after this many seconds without
-        # its heartbeat (Airflow's default 30 s): tests that kill one need not wait that long.
         monkeypatch = pytest.MonkeyPatch()
         self._stop.callback(monkeypatch.undo)
-        monkeypatch.setenv("AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD", "10")
         for variable, value in settings.items():
             monkeypatch.setenv(variable, value)
         local = LocalAirflow(stack, state_dir, port=free_port(), database=database, **options)

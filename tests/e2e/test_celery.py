@@ -12,20 +12,16 @@ companies running on it. ``test_celery_triggerers.py`` runs the default path on 
 Each worker records its own name in the task instances it runs (``worker-<n>@<host>``,
 ``dev/worker_hostname.py``); the tests read it back through the REST API. A task whose
 worker died is found by the scheduler once its last heartbeat is older than
-``[scheduler] task_instance_heartbeat_timeout`` (300 s by default; 15 s here, looked for
-every 2 s, while a live task heartbeats every ``[workers] min_heartbeat_interval``, 5 s),
-and goes to the surviving worker as a retry. A task the dead worker had taken from the
-queue but not started yet stays queued until ``[scheduler] task_queued_timeout`` (600 s;
-30 s here) puts it back.
+``[scheduler] task_instance_heartbeat_timeout`` and goes to the surviving worker as a
+retry; a task the dead worker had taken from the queue but not started yet stays queued
+until ``[scheduler] task_queued_timeout`` puts it back. Both as shipped in
+``deploy/recovery.env`` (60 s and 90 s; Airflow's defaults are 300 s and 600 s).
 """
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -37,6 +33,7 @@ from dev.airflow_runs import (
     unpause,
     wait_for_run,
 )
+from dev.faults import kill_session
 from enrichment.company_sentiment.operator import ON_WORKERS_ENV
 from tests.e2e.test_company_sentiment import (
     DAG_ID,
@@ -45,6 +42,7 @@ from tests.e2e.test_company_sentiment import (
     synthetic_table,
     trigger,
 )
+from tests.e2e.test_recovery import RECOVERY
 
 TASKS = ("scan", "enrich", "load")
 
@@ -56,13 +54,7 @@ def airflow_options() -> dict:
 
 @pytest.fixture(scope="module")
 def airflow_settings() -> dict[str, str]:
-    return {
-        ON_WORKERS_ENV: "true",
-        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "15",
-        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2",
-        "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "30",
-        "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL": "5",
-    }
+    return {ON_WORKERS_ENV: "true"}
 
 
 def hostnames(api: ApiClient, run_id: str) -> dict[str, set[str]]:
@@ -70,24 +62,6 @@ def hostnames(api: ApiClient, run_id: str) -> dict[str, set[str]]:
     return {
         task: {ti["hostname"] for ti in task_instances(api, DAG_ID, run_id, task)} for task in TASKS
     }
-
-
-def kill_machine(leader: int) -> int:
-    """SIGKILL every process of the session ``leader`` started, as when its machine dies:
-    the worker, its pool, and each task's supervisor and task process (those are in
-    process groups of their own, so killing the worker's group would leave them). The
-    number of processes killed."""
-    killed = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if os.getsid(int(entry.name)) == leader:
-                os.kill(int(entry.name), signal.SIGKILL)
-                killed += 1
-        except ProcessLookupError:
-            continue  # ended meanwhile
-    return killed
 
 
 def test_seeded_companies_run_on_both_workers(
@@ -131,7 +105,7 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_no_company(
     (survivor,) = set(airflow.worker_hostnames) - {victim}
     worker = airflow.process(victim.split("@")[0])
 
-    assert kill_machine(worker.running()[0]) > 1
+    assert kill_session(worker.running()[0]) > 1
     killed_at = datetime.now(UTC)
     # What was running there now, none of which can finish there any more.
     lost = {
@@ -139,7 +113,7 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_no_company(
         for ti in task_instances(api, DAG_ID, run_id, "enrich")
         if ti["state"] == "running" and ti["hostname"] == victim
     }
-    run = wait_for_run(api, DAG_ID, run_id)
+    run = wait_for_run(api, DAG_ID, run_id, timeout=RECOVERY)
 
     assert not worker.alive()
     assert lost
