@@ -58,6 +58,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m bench.fanout
 	$(BIN)/python -m bench.history
 	$(BIN)/python -m bench.request_slots
+	$(BIN)/python -m bench.recovery
 	$(BIN)/python -m bench.results_page
 	$(BIN)/python -m bench.executors
 
