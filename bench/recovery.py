@@ -1,14 +1,15 @@
 """Recovery from a component that dies mid-run, with the settings the project ships.
 
-For each fault: a local Airflow as ``make airflow`` starts it (PostgreSQL, the settings of
-``deploy/recovery.env``) on stand-ins slowed like the real services (Wikipedia 150 ms,
-AWS 50 ms), one fresh run of company_sentiment over 100 made-up companies (page
-timelines, texts and sentiments of its own, so every company asks Wikipedia and
-Comprehend), and the fault injected a fifth of the way in (20 companies done) or at the
-start. It prints one row per fault: seconds from the fault to the run's success (and
-from the component's return, for those that come back), rows in the file, rows
-duplicated, companies with ``error``, and whether a person had to act (a failed run is
-cleared once, as a user would, and followed to its end).
+For each fault: a local Airflow as ``make airflow`` starts and keeps it (PostgreSQL, the
+settings of ``deploy/recovery.env``, a component that exits started again) on stand-ins
+slowed like the real services (Wikipedia 150 ms, AWS 50 ms), one fresh run of
+company_sentiment over 100 made-up companies (page timelines, texts and sentiments of
+its own, so every company asks Wikipedia and Comprehend), and the fault injected a fifth
+of the way in (20 companies done) or at the start. It prints one row per fault: seconds
+from the fault to the run's success (and from the component's return, for those that
+come back), rows in the file, rows duplicated, companies with ``error``, and whether a
+person had to act (a failed run is cleared once, as a user would, and followed to its
+end).
 
 Faults (``--faults``, comma-separated; all by default):
 
@@ -39,6 +40,7 @@ import csv
 import io
 import os
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -86,6 +88,7 @@ class Run:
         kill_session(recorded[0])
 
     def restart(self, component: str, after: float = 0.0) -> None:
+        self.airflow.held.add(component)  # started again here, not by the keeper
         self.kill(component)
         time.sleep(after)
         self.airflow.start(component)
@@ -269,8 +272,11 @@ def _measure(fault, settings, stack, state, database, redis, postgres) -> Measur
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+    stop_keeping = threading.Event()
+    keeper = threading.Thread(target=_keep, args=(airflow, stop_keeping), daemon=True)
     try:
         airflow.up()
+        keeper.start()
         unpause(airflow.api(), DAG_ID)  # the scheduled run over the seeded table, unmeasured
         name = f"recovery_{fault.name.replace('-', '_')}_{os.getpid()}"
         conf = {
@@ -319,9 +325,17 @@ def _measure(fault, settings, stack, state, database, redis, postgres) -> Measur
             state=ended,
         )
     finally:
+        stop_keeping.set()
         aws.latency(0)
         wikipedia.latency(0)
         airflow.down()
+
+
+def _keep(airflow: LocalAirflow, stop: threading.Event) -> None:
+    """What `make airflow` does while it runs: start again a component that exited."""
+    while not stop.wait(1.0):
+        for name in airflow.keep():
+            print(f"  ({name} exited; started again)", flush=True)
 
 
 def s3_client(stack: Stack):

@@ -75,6 +75,10 @@ RECOVERY_ENV = PROJECT_ROOT / "deploy" / "recovery.env"
 POSTGRES_HOSTS = ("/var/run/postgresql", "127.0.0.1")
 READY_TIMEOUT = 180.0
 STOP_TIMEOUT = 30.0
+# `make airflow` starts again a component that exits, unless they keep exiting: more than
+# this many restarts in this many seconds is a crash loop, and it stops.
+CRASH_LOOP_RESTARTS = 5
+CRASH_LOOP_WINDOW = 300.0
 
 
 def _postgres_admin(host: str, dbname: str = "postgres"):
@@ -304,6 +308,8 @@ class LocalAirflow:
         digest = hashlib.sha256(str(self.state_dir.resolve()).encode()).hexdigest()[:12]
         self.broker_prefix = f"enrichment-{digest}:"
         self.components = self._components(workers if executor == "celery" else 0, triggerers)
+        # Components stopped on purpose, which keep() leaves stopped until start() is called.
+        self.held: set[str] = set()
         # One per component, in ``components`` order.
         self.processes = [
             Supervised(f"airflow-{c.name}", self.state_dir, stop_timeout=STOP_TIMEOUT)
@@ -466,6 +472,20 @@ class LocalAirflow:
         """Start one component (again, after it was stopped or killed)."""
         component = self.components[[c.name for c in self.components].index(name)]
         self.process(name).start(component.command, env=(env or self.env()) | component.env)
+        self.held.discard(name)  # once its pid is recorded, so keep() never starts a second
+
+    def keep(self) -> list[str]:
+        """Start again every component that exited (all but those :attr:`held`), as
+        compose's ``restart: always`` does: the triggerer, for one, exits when the metadata
+        database goes away, and the work it held waits for a triggerer. The names."""
+        exited = [
+            c.name
+            for c, p in zip(self.components, self.processes, strict=True)
+            if c.name not in self.held and not p.alive()
+        ]
+        for name in exited:
+            self.start(name)
+        return exited
 
     def _ready(self) -> bool:
         status = health(self.url)
@@ -510,6 +530,7 @@ class LocalAirflow:
     def down(self) -> None:
         """Stop the components, and any other this state directory recorded: the workers
         of an earlier ``--executor celery`` start go too with a plain ``down``."""
+        self.held.update(c.name for c in self.components)  # keep() leaves them stopped
         known = {process.name for process in self.processes}
         others = [
             Supervised(pid_file.stem, self.state_dir, stop_timeout=STOP_TIMEOUT)
@@ -585,12 +606,20 @@ def _run_in_foreground(airflow: LocalAirflow) -> None:
     # Ctrl-C works even where the shell started us with SIGINT ignored.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    restarts: list[float] = []
     try:
         _print_ready(airflow, airflow.up())
         print("Press Ctrl-C to stop.")
-        while airflow.all_running():
+        while True:
             time.sleep(1)
-        print("An Airflow component exited; see its log. Stopping.")
+            for name in airflow.keep():
+                print(f"{name} exited; started again (its log: {airflow.process(name).log_path})")
+                restarts.append(time.monotonic())
+            restarts = [at for at in restarts if at > time.monotonic() - CRASH_LOOP_WINDOW]
+            if len(restarts) > CRASH_LOOP_RESTARTS:
+                window = f"{CRASH_LOOP_WINDOW:.0f} s"
+                print(f"{len(restarts)} restarts in {window}: see the logs. Stopping.")
+                break
     except KeyboardInterrupt:
         print("\nStopping Airflow and the stand-ins ...")
     finally:

@@ -170,3 +170,42 @@ def _pgid(pid: int) -> int | None:
         return os.getpgid(pid)
     except ProcessLookupError:
         return None
+
+
+def test_the_local_airflow_starts_again_a_component_that_exited(tmp_path):
+    """What `make airflow` does each second (``LocalAirflow.keep``), on stand-in commands:
+    a killed component comes back, one stopped on purpose (held) does not, nor does any
+    after ``down``."""
+    from dataclasses import replace
+
+    from dev.airflow_local import LocalAirflow, MetadataDatabase
+    from dev.faults import kill_session
+    from dev.stack import Stack
+
+    database = MetadataDatabase(f"sqlite:///{tmp_path}/airflow.db", 1)
+    airflow = LocalAirflow(Stack(tmp_path), tmp_path, port=8080, database=database)
+    airflow.components = [replace(c, command=tuple(SLEEPER)) for c in airflow.components]
+    try:
+        for component in airflow.components:
+            airflow.start(component.name)
+        assert airflow.keep() == []
+        triggerer = airflow.process("triggerer").running()[0]
+
+        assert kill_session(triggerer) == 1
+        while airflow.process("triggerer").alive():  # until the kernel has ended it
+            time.sleep(0.05)
+        assert airflow.keep() == ["triggerer"]
+        assert airflow.process("triggerer").running()[0] != triggerer
+        assert airflow.all_running()
+
+        airflow.held.add("api-server")
+        kill_session(airflow.process("api-server").running()[0])
+        while airflow.process("api-server").alive():
+            time.sleep(0.05)
+        assert airflow.keep() == []
+        airflow.start("api-server")
+        assert airflow.held == set()
+    finally:
+        airflow.down()
+    assert airflow.running() == []
+    assert airflow.keep() == []
