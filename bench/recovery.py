@@ -20,7 +20,8 @@ Faults (``--faults``, comma-separated; all by default):
 - ``triggerer``: the triggerer SIGKILLed while companies are deferred in it, started again;
 - ``api-server``: the API server SIGKILLed for 20 s, then started again (companies on
   workers, which talk to it through the Execution API);
-- ``database``: the metadata database restarted (a private PostgreSQL cluster);
+- ``database``: the metadata database restarted, down for 10 s (a private PostgreSQL
+  cluster);
 - ``broker``: Redis restarted with its queue lost (a private Redis; Celery, companies on
   workers);
 - ``aws``: every AWS call answering 503 for the first 20 s of the run;
@@ -56,12 +57,20 @@ from dev.standins.aws_control import AwsControl
 from dev.standins.wikipedia_control import WikipediaControl
 
 DAG_ID = "company_sentiment"
+ENDED = ("success", "failed")
 COMPANIES = 100
 WIKIPEDIA_LATENCY = 0.15
 AWS_LATENCY = 0.05
 API_SERVER_DOWN = 20.0
+# A real server's restart (crash recovery, then start) is seconds, not the stand-in
+# cluster's half second: every component meets the outage.
+DATABASE_DOWN = 10.0
 AWS_OUTAGE = 20.0
 WIKIPEDIA_OUTAGE = 60.0
+# A run of COMPANIES made-up companies, whose articles were last edited before its date,
+# asks Wikipedia 5 times (the latest revisions of 20 titles a request), early in the run:
+# the outage starts once the first answer is in.
+REQUESTS_BEFORE_FAULT = 1
 # Longer than the slowest recovery with Airflow's defaults (a task queued on a dead
 # worker waits 600 s, then a retry).
 RUN_TIMEOUT = 1800.0
@@ -101,7 +110,10 @@ class Fault:
     executor: str
     on_workers: bool
     inject: Callable[[Run], None]
-    at_start: bool = False
+    # When it strikes: "companies" (a fifth of them done), "requests" (the run's first
+    # Wikipedia answer in: in the triggerer a run's requests come early, before most
+    # companies finish) or "start" (before the run is triggered).
+    when: str = "companies"
     private_redis: bool = False
     private_postgres: bool = False
     extra: dict[str, str] = field(default_factory=dict)
@@ -114,7 +126,7 @@ def _broker(run: Run) -> None:
 
 
 def _database(run: Run) -> None:
-    run.postgres.restart()
+    run.postgres.restart(down_for=DATABASE_DOWN)
     run.back_at = time.monotonic()
 
 
@@ -127,8 +139,14 @@ FAULTS = {
         Fault("api-server", "local", True, lambda run: run.restart("api-server", API_SERVER_DOWN)),
         Fault("database", "local", False, _database, private_postgres=True),
         Fault("broker", "celery", True, _broker, private_redis=True),
-        Fault("aws", "local", False, lambda run: run.aws.outage(AWS_OUTAGE), at_start=True),
-        Fault("wikipedia", "local", False, lambda run: run.wikipedia.outage(WIKIPEDIA_OUTAGE)),
+        Fault("aws", "local", False, lambda run: run.aws.outage(AWS_OUTAGE), when="start"),
+        Fault(
+            "wikipedia",
+            "local",
+            False,
+            lambda run: run.wikipedia.outage(WIKIPEDIA_OUTAGE),
+            when="requests",
+        ),
     )
 }
 
@@ -179,8 +197,14 @@ def _state(database: Database, run_id: str) -> tuple[str, int]:
     return state, done
 
 
+def _time_for(fault: Fault, database: Database, run_id: str, wikipedia) -> bool:
+    if fault.when == "requests":
+        return wikipedia.stats()["requests"] >= REQUESTS_BEFORE_FAULT
+    return _state(database, run_id)[1] >= COMPANIES // 5
+
+
 def _until_ended(database: Database, run_id: str, deadline: float) -> str:
-    while (state := _state(database, run_id)[0]) not in ("success", "failed"):
+    while (state := _state(database, run_id)[0]) not in ENDED:
         if time.monotonic() > deadline:
             return f"{state} after {RUN_TIMEOUT:.0f} s"
         time.sleep(1)
@@ -291,16 +315,16 @@ def _measure(fault, settings, stack, state, database, redis, postgres) -> Measur
         aws.latency(AWS_LATENCY)
         wikipedia.latency(WIKIPEDIA_LATENCY)
         database_reader = Database(airflow.database.url)
-        if fault.at_start:
+        if fault.when == "start":
             fault_at = time.monotonic()
             fault.inject(run)
         body = {"logical_date": "2026-11-02T00:00:00Z", "conf": conf}
         run_id = _api(airflow, "POST", f"dags/{DAG_ID}/dagRuns", body)["dag_run_id"]
         deadline = time.monotonic() + RUN_TIMEOUT
-        if not fault.at_start:
-            while _state(database_reader, run_id)[1] < COMPANIES // 5:
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"{fault.name}: a fifth of the companies never finished")
+        if fault.when != "start":
+            while not _time_for(fault, database_reader, run_id, wikipedia):
+                if time.monotonic() > deadline or _state(database_reader, run_id)[0] in ENDED:
+                    raise SystemExit(f"{fault.name}: the run ended before its fault")
                 time.sleep(0.2)
             fault_at = time.monotonic()
             fault.inject(run)

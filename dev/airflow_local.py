@@ -19,6 +19,10 @@ than one triggerer with either executor.
 
     python -m dev.airflow_local run | up | down | status | env
         [--executor local|celery] [--workers N] [--triggerers N]
+
+``run`` stays in the foreground and starts again any component that exits (as compose's
+``restart: always``, with its growing delay); ``up`` leaves a process of its own doing
+that (``airflow-keeper``), which ``down`` stops first.
 """
 
 from __future__ import annotations
@@ -75,10 +79,11 @@ RECOVERY_ENV = PROJECT_ROOT / "deploy" / "recovery.env"
 POSTGRES_HOSTS = ("/var/run/postgresql", "127.0.0.1")
 READY_TIMEOUT = 180.0
 STOP_TIMEOUT = 30.0
-# `make airflow` starts again a component that exits, unless they keep exiting: more than
-# this many restarts in this many seconds is a crash loop, and it stops.
-CRASH_LOOP_RESTARTS = 5
-CRASH_LOOP_WINDOW = 300.0
+# `make airflow` starts again a component that exits, at once the first time, then (as
+# Docker's restart policy) after a delay that doubles from 1 s to 30 s while it keeps
+# exiting: the database down for a while, say. One that ran a minute starts at once again.
+RESTART_DELAYS = (1.0, 30.0)
+RESTART_RESET_AFTER = 60.0
 
 
 def _postgres_admin(host: str, dbname: str = "postgres"):
@@ -310,6 +315,8 @@ class LocalAirflow:
         self.components = self._components(workers if executor == "celery" else 0, triggerers)
         # Components stopped on purpose, which keep() leaves stopped until start() is called.
         self.held: set[str] = set()
+        # Component -> when keep() last started it, and the delay before it may again.
+        self._restarts: dict[str, tuple[float, float]] = {}
         # One per component, in ``components`` order.
         self.processes = [
             Supervised(f"airflow-{c.name}", self.state_dir, stop_timeout=STOP_TIMEOUT)
@@ -476,16 +483,24 @@ class LocalAirflow:
 
     def keep(self) -> list[str]:
         """Start again every component that exited (all but those :attr:`held`), as
-        compose's ``restart: always`` does: the triggerer, for one, exits when the metadata
-        database goes away, and the work it held waits for a triggerer. The names."""
-        exited = [
-            c.name
-            for c, p in zip(self.components, self.processes, strict=True)
-            if c.name not in self.held and not p.alive()
-        ]
-        for name in exited:
-            self.start(name)
-        return exited
+        compose's ``restart: always`` does, with its growing delay (``RESTART_DELAYS``):
+        the scheduler, DAG processor and triggerer exit when the metadata database goes
+        away, and the work they held waits for them. The names of those started."""
+        started = []
+        now = time.monotonic()
+        for component, process in zip(self.components, self.processes, strict=True):
+            if component.name in self.held or process.alive():
+                continue
+            last, delay = self._restarts.get(component.name, (0.0, 0.0))
+            if now - last > RESTART_RESET_AFTER:
+                delay = 0.0
+            if now < last + delay:
+                continue
+            self.start(component.name)
+            first, most = RESTART_DELAYS
+            self._restarts[component.name] = (now, min(max(2 * delay, first), most))
+            started.append(component.name)
+        return started
 
     def _ready(self) -> bool:
         status = health(self.url)
@@ -562,8 +577,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "command",
-        choices=["run", "up", "down", "status", "env"],
-        help="run: start and stay in the foreground until Ctrl-C; up/down: in the background",
+        choices=["run", "up", "down", "status", "env", "keep"],
+        help="run: start and stay in the foreground until Ctrl-C, starting again a component "
+        "that exits; up/down: in the background (up leaves a `keep` process doing that)",
     )
     parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
     parser.add_argument("--executor", choices=list(EXECUTORS), default="local")
@@ -597,6 +613,13 @@ def main() -> None:
             print(f"export {name}={shlex.quote(value)}")
     elif args.command == "up":
         _print_ready(airflow, airflow.up())
+        # What `run` does in the foreground, done by a process of its own: `down` stops it
+        # first, with the components.
+        keeper = Supervised("airflow-keeper", args.state_dir)
+        if not keeper.alive():
+            keeper.start([sys.executable, "-m", "dev.airflow_local", "keep", *sys.argv[2:]])
+    elif args.command == "keep":
+        _keep_running(airflow)
     else:
         _run_in_foreground(airflow)
 
@@ -606,25 +629,24 @@ def _run_in_foreground(airflow: LocalAirflow) -> None:
     # Ctrl-C works even where the shell started us with SIGINT ignored.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    restarts: list[float] = []
     try:
         _print_ready(airflow, airflow.up())
         print("Press Ctrl-C to stop.")
-        while True:
-            time.sleep(1)
-            for name in airflow.keep():
-                print(f"{name} exited; started again (its log: {airflow.process(name).log_path})")
-                restarts.append(time.monotonic())
-            restarts = [at for at in restarts if at > time.monotonic() - CRASH_LOOP_WINDOW]
-            if len(restarts) > CRASH_LOOP_RESTARTS:
-                window = f"{CRASH_LOOP_WINDOW:.0f} s"
-                print(f"{len(restarts)} restarts in {window}: see the logs. Stopping.")
-                break
+        _keep_running(airflow)
     except KeyboardInterrupt:
         print("\nStopping Airflow and the stand-ins ...")
     finally:
         airflow.down()
         airflow.stack.down()
+
+
+def _keep_running(airflow: LocalAirflow) -> None:
+    """Start again each component that exits, until stopped."""
+    while True:
+        time.sleep(1)
+        for name in airflow.keep():
+            log = airflow.process(name).log_path
+            print(f"{name} exited; started again (its log: {log})", flush=True)
 
 
 if __name__ == "__main__":

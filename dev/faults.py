@@ -119,8 +119,10 @@ class PrivatePostgres:
         """Stop without a clean shutdown: every connection cut, as in a crash."""
         self._run("pg_ctl", "stop", "-D", str(self.data), "-w", "-m", "immediate")
 
-    def restart(self) -> None:
+    def restart(self, down_for: float = 0.0) -> None:
+        """Crash, stay down ``down_for`` seconds, start again."""
         self._stop()
+        time.sleep(down_for)
         self.start()
 
     def stop(self) -> None:

@@ -174,8 +174,8 @@ def _pgid(pid: int) -> int | None:
 
 def test_the_local_airflow_starts_again_a_component_that_exited(tmp_path):
     """What `make airflow` does each second (``LocalAirflow.keep``), on stand-in commands:
-    a killed component comes back, one stopped on purpose (held) does not, nor does any
-    after ``down``."""
+    a killed component comes back, at once and then after a growing delay; one stopped on
+    purpose (held) does not, nor does any after ``down``."""
     from dataclasses import replace
 
     from dev.airflow_local import LocalAirflow, MetadataDatabase
@@ -197,6 +197,14 @@ def test_the_local_airflow_starts_again_a_component_that_exited(tmp_path):
         assert airflow.keep() == ["triggerer"]
         assert airflow.process("triggerer").running()[0] != triggerer
         assert airflow.all_running()
+
+        # Exiting again at once (a database still down): it waits 1 s, then 2 s, ...
+        kill_session(airflow.process("triggerer").running()[0])
+        while airflow.process("triggerer").alive():
+            time.sleep(0.05)
+        assert airflow.keep() == []
+        time.sleep(1.0)
+        assert airflow.keep() == ["triggerer"]
 
         airflow.held.add("api-server")
         kill_session(airflow.process("api-server").running()[0])

@@ -131,6 +131,42 @@ def test_persistent_throttling_is_left_to_the_task_retry(ask, wikipedia_control)
     assert len(wikipedia_control.requests()) == 3
 
 
+def test_a_patient_client_waits_out_an_outage(wikipedia_control, slots):
+    """The triggerer's client (OUTAGE_PATIENCE there): every request answers 503 for 4 s,
+    and the answer comes once the outage is over, backing off 1, 2, 4 s."""
+    wikipedia_control.outage(4.0)
+    started = time.monotonic()
+    with WikipediaClient(patience=30.0) as client:
+        summary = Asking(client, slots)("Sony")
+    assert summary.status == "ok"
+    assert time.monotonic() - started >= 4.0
+    assert len(wikipedia_control.requests()) == 4  # at 0, 1, 3 and 7 s
+
+
+def test_patience_runs_out_and_refused_connections_wait_only_with_it(
+    wikipedia_control, slots, monkeypatch
+):
+    import requests
+
+    from dev.ports import free_port
+
+    wikipedia_control.outage(30.0)
+    with WikipediaClient(patience=2.0) as client, pytest.raises(WikipediaThrottled):
+        Asking(client, slots)("Sony")
+    assert len(wikipedia_control.requests()) == 3  # at 0, 1 and 3 s: past 2 s, it gives up
+
+    nobody = {"conn_type": "http", "host": f"http://127.0.0.1:{free_port()}"}
+    monkeypatch.setenv("AIRFLOW_CONN_WIKIPEDIA_DEFAULT", json.dumps(nobody))
+    for patience, least in ((0.0, 0.0), (2.0, 2.0)):
+        started = time.monotonic()
+        with (
+            WikipediaClient(patience=patience) as client,
+            pytest.raises(requests.ConnectionError),
+        ):
+            Asking(client, slots)("Sony")
+        assert time.monotonic() - started >= least
+
+
 def test_server_errors_raise(ask, wikipedia_control):
     wikipedia_control.fault("Sony", status=500, count=1)
     with pytest.raises(WikipediaError, match="HTTP 500"):

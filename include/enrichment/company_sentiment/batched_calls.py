@@ -64,8 +64,10 @@ class SentimentGroup:
 class BatchedCalls:
     """The batched Wikipedia and Comprehend calls; safe to call from several threads."""
 
-    def __init__(self, clients: Clients) -> None:
+    def __init__(self, clients: Clients, wikipedia_patience: float = 0.0) -> None:
         self.clients = clients
+        # How long a Wikipedia request rides out throttling and outages (WikipediaClient).
+        self.wikipedia_patience = wikipedia_patience
         # Cache keys of the texts being paid for right now, each with its answer to come,
         # and of those paid for lately: a batch that looked the cache up just before
         # another stored its answer finds it here.
@@ -75,8 +77,9 @@ class BatchedCalls:
 
     def summaries(self, group: SummaryGroup, titles: Sequence[str]) -> list[Summary]:
         """The lead of each of ``titles`` (at most 20) at ``group.moment``, in order."""
+        patience = self.wikipedia_patience
         sources = Sources(
-            self.clients.get("wikipedia", WikipediaClient),
+            self.clients.get("wikipedia", lambda: WikipediaClient(patience=patience)),
             self.clients.get(
                 f"slots {group.slots_table} {group.slots}",
                 lambda: request_slots_in(self._table(group.slots_table), group.slots),

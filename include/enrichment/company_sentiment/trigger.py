@@ -35,6 +35,7 @@ from enrichment.company_sentiment.company_rows import CompanyRows
 from enrichment.company_sentiment.rows import FAILED_TRY_KEY, failed_try_row
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.company_sentiment.task_names import TaskNames
+from enrichment.company_sentiment.wikipedia import OUTAGE_PATIENCE
 from enrichment.run_date import run_moment
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,9 @@ class TriggererProcess:
     coalesced calls, each run's inputs and the naming of task instances."""
 
     def __init__(self) -> None:
-        self.rows = CompanyRows(BatchedCalls(Clients()), linger=LINGER_SECONDS)
+        # Waiting here holds no worker slot: Wikipedia outages are waited out in place.
+        calls = BatchedCalls(Clients(), wikipedia_patience=OUTAGE_PATIENCE)
+        self.rows = CompanyRows(calls, linger=LINGER_SECONDS)
         self._runs: OrderedDict[tuple[str, str], asyncio.Task[RunInputs]] = OrderedDict()
         self._names: asyncio.Future[TaskNames] | None = None
         # Naming has threads of its own, so it never holds up a company's calls, and a

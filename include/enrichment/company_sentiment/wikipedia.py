@@ -23,6 +23,7 @@ Wikipedia request slots (:mod:`enrichment.request_slots`), so at most
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Sequence
@@ -62,6 +63,11 @@ MAXLAG_SECONDS = 5
 # the task's own retries so a worker slot is not held asleep for minutes.
 THROTTLE_ATTEMPTS = 3
 MAX_RETRY_AFTER = 30.0
+# In a triggerer, where waiting holds no worker slot, a client keeps asking through
+# throttling, an outage (503s, refused connections) or a lost network for this long,
+# backing off 1, 2, 4 ... 30 s: a Wikipedia outage of a minute or two costs the run that
+# long and no error rows (the task's own retries, 5-10 s then 10-20 s, span ~30 s).
+OUTAGE_PATIENCE = 180.0
 THROTTLED_STATUSES = frozenset({429, 503})
 # Pages whose latest lead one query asks for: an answer of 20 leads' wikitext is a few
 # hundred kilobytes (the API takes 50 titles; a run's cost is titles / 20 requests).
@@ -275,6 +281,11 @@ def diff_url(site: str, new: int, old: int) -> str:
     return f"{site}/w/index.php?diff={new}&oldid={old}"
 
 
+def _backoff(attempt: int) -> float:
+    """1, 2, 4 ... seconds, at most :data:`MAX_RETRY_AFTER`."""
+    return min(2.0 ** (attempt - 1), MAX_RETRY_AFTER)
+
+
 def request_slots_in(table, count: int) -> request_slots.RequestSlots:
     """The deployment's ``count`` Wikipedia request slots in DynamoDB ``table``."""
     return request_slots.RequestSlots(table, SLOT_PREFIX, count, lease=LEASE_SECONDS)
@@ -289,10 +300,15 @@ class WikipediaClient:
     (and one throttled retry) to the next.
     """
 
-    def __init__(self, conn_id: str = WIKIPEDIA_CONN_ID) -> None:
+    def __init__(self, conn_id: str = WIKIPEDIA_CONN_ID, patience: float = 0.0) -> None:
+        """``patience``: seconds a request keeps being retried through throttling and
+        outages (:data:`OUTAGE_PATIENCE` in a triggerer); 0 gives up after
+        :data:`THROTTLE_ATTEMPTS` throttled answers and at the first refused connection,
+        leaving the rest to the task's retries."""
         import requests
         from airflow.providers.http.hooks.http import HttpHook
 
+        self.patience = patience
         self._hook = HttpHook(method="GET", http_conn_id=conn_id)
         self._session = self._hook.get_conn(
             extra_options={"timeout": REQUEST_TIMEOUT, "check_response": False}
@@ -358,27 +374,38 @@ class WikipediaClient:
         self, params: dict[str, str], slots: request_slots.RequestSlots, what: str
     ) -> dict[str, Any]:
         """The JSON answer to one query, sent holding one of ``slots``; Retry-After
-        honoured :data:`THROTTLE_ATTEMPTS` times."""
+        honoured :data:`THROTTLE_ATTEMPTS` times, or for :attr:`patience` seconds."""
         import requests
 
         request = self._session.prepare_request(requests.Request("GET", self._url, params=params))
-        for attempt in range(1, THROTTLE_ATTEMPTS + 1):
-            # The one place a request goes out; its slot is freed before any Retry-After.
-            with slots.hold():
-                response = self._hook.run_and_check(self._session, request, self._hook.merged_extra)
-            wait = retry_after_seconds(response)
-            if wait is None:
-                break
+        patient_until = time.monotonic() + self.patience
+        for attempt in itertools.count(1):
+            try:
+                # The one place a request goes out; its slot is freed before any wait.
+                with slots.hold():
+                    response = self._hook.run_and_check(
+                        self._session, request, self._hook.merged_extra
+                    )
+            except (requests.ConnectionError, requests.Timeout) as error:
+                if time.monotonic() > patient_until:
+                    raise
+                wait, reason = _backoff(attempt), f"unreachable ({type(error).__name__})"
+            else:
+                wait = retry_after_seconds(response)
+                if wait is None:
+                    break
+                if self.patience:
+                    wait = max(wait, _backoff(attempt))
+                reason = f"HTTP {response.status_code}"
+                if attempt >= THROTTLE_ATTEMPTS and time.monotonic() + wait > patient_until:
+                    raise WikipediaThrottled(f"still throttled after {attempt} attempts for {what}")
             log.warning(
-                "Wikipedia throttled %s (HTTP %s), waiting %.1fs (attempt %d/%d)",
+                "Wikipedia throttled %s (%s), waiting %.1fs (attempt %d)",
                 what,
-                response.status_code,
+                reason,
                 wait,
                 attempt,
-                THROTTLE_ATTEMPTS,
             )
-            if attempt == THROTTLE_ATTEMPTS:
-                raise WikipediaThrottled(f"still throttled after {attempt} attempts for {what}")
             time.sleep(wait)
         if response.status_code != 200:
             raise WikipediaError(f"HTTP {response.status_code} for {what}: {response.text[:200]}")
