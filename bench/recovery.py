@@ -7,9 +7,9 @@ company_sentiment over 100 made-up companies (page timelines, texts and sentimen
 its own, so every company asks Wikipedia and Comprehend), and the fault injected a fifth
 of the way in (20 companies done) or at the start. It prints one row per fault: seconds
 from the fault to the run's success (and from the component's return, for those that
-come back), rows in the file, rows duplicated, companies with ``error``, and whether a
-person had to act (a failed run is cleared once, as a user would, and followed to its
-end).
+come back), rows in the file, rows duplicated, companies with ``error``, the longest a
+task of the run waited from queued to started, and whether a person had to act (a
+failed run is cleared once, as a user would, and followed to its end).
 
 Faults (``--faults``, comma-separated; all by default):
 
@@ -160,6 +160,9 @@ class Measured:
     errors: int
     person_acted: bool
     state: str
+    # The longest a task of the run waited from queued to started (the margin under
+    # task_queued_timeout); None when no task went through the executor's queue.
+    longest_queued: float | None
 
 
 class Database:
@@ -337,6 +340,12 @@ def _measure(fault, settings, stack, state, database, redis, postgres) -> Measur
             _api(airflow, "POST", f"dags/{DAG_ID}/clearTaskInstances", body)
             ended = _until_ended(database_reader, run_id, time.monotonic() + RUN_TIMEOUT)
         finished = time.monotonic()
+        (longest_queued,) = database_reader.one(
+            "SELECT max(extract(epoch FROM start_date - queued_dttm)) FROM task_instance "
+            "WHERE dag_id = :dag AND run_id = :run AND start_date >= queued_dttm",
+            dag=DAG_ID,
+            run=run_id,
+        )
         rows = _rows(s3_client(stack), conf["prefix"], name)
         counts = Counter(row["name"] for row in rows)
         return Measured(
@@ -347,6 +356,7 @@ def _measure(fault, settings, stack, state, database, redis, postgres) -> Measur
             errors=sum(row["status"] == "error" for row in rows),
             person_acted=person_acted,
             state=ended,
+            longest_queued=None if longest_queued is None else float(longest_queued),
         )
     finally:
         stop_keeping.set()
@@ -397,7 +407,8 @@ def main() -> None:
     print(f"Settings: {args.settings}; {COMPANIES} companies a run; state in {root}")
     print(
         f"{'fault':<11} {'executor':<8} {'companies on':<12} {'fault->ok s':>11} "
-        f"{'back->ok s':>10} {'rows':>5} {'dup':>4} {'error':>5}  person acted  run"
+        f"{'back->ok s':>10} {'rows':>5} {'dup':>4} {'error':>5} {'queued s':>8}  "
+        "person acted  run"
     )
     with Stack.on_free_ports(root / "stack") as stack:
         for fault in faults:
@@ -407,7 +418,8 @@ def main() -> None:
                 f"{'workers' if fault.on_workers else 'triggerer':<12} "
                 f"{_seconds(measured.fault_to_success):>11} "
                 f"{_seconds(measured.back_to_success):>10} {measured.rows:>5} "
-                f"{measured.duplicated:>4} {measured.errors:>5}  "
+                f"{measured.duplicated:>4} {measured.errors:>5} "
+                f"{_seconds(measured.longest_queued):>8}  "
                 f"{'yes' if measured.person_acted else 'no':<12}  {measured.state}",
                 flush=True,
             )
