@@ -86,22 +86,41 @@ class Run:
     airflow: LocalAirflow
     aws: AwsControl
     wikipedia: WikipediaControl
+    database: Database
+    run_id: str = ""
     redis: PrivateRedis | None = None
     postgres: PrivatePostgres | None = None
     back_at: float | None = None  # when a killed component was started again
 
     def kill(self, component: str) -> None:
+        """SIGKILL ``component`` with everything it started; it stays dead (the keeper
+        leaves it) until :meth:`restart` starts it."""
+        self.airflow.held.add(component)
         recorded = self.airflow.process(component).running()
         if recorded is None:
             raise RuntimeError(f"{component} is not running")
         kill_session(recorded[0])
 
     def restart(self, component: str, after: float = 0.0) -> None:
-        self.airflow.held.add(component)  # started again here, not by the keeper
         self.kill(component)
         time.sleep(after)
         self.airflow.start(component)
         self.back_at = time.monotonic()
+
+    def kill_busy_worker(self) -> None:
+        """Kill the Celery worker running the most companies right now (its machine dies
+        and does not come back)."""
+        while not (
+            busiest := self.database.rows(
+                "SELECT hostname FROM task_instance WHERE dag_id = :dag AND run_id = :run "
+                "AND state = 'running' AND hostname LIKE 'worker-%' "
+                "GROUP BY hostname ORDER BY count(*) DESC LIMIT 1",
+                dag=DAG_ID,
+                run=self.run_id,
+            )
+        ):
+            time.sleep(0.1)  # between one company and the next: none running for a moment
+        self.kill(busiest[0][0].split("@")[0])
 
 
 @dataclass(frozen=True)
@@ -133,7 +152,7 @@ def _database(run: Run) -> None:
 FAULTS = {
     fault.name: fault
     for fault in (
-        Fault("worker", "celery", True, lambda run: run.kill("worker-1")),
+        Fault("worker", "celery", True, Run.kill_busy_worker),
         Fault("scheduler", "local", True, lambda run: run.restart("scheduler")),
         Fault("triggerer", "local", False, lambda run: run.restart("triggerer")),
         Fault("api-server", "local", True, lambda run: run.restart("api-server", API_SERVER_DOWN)),
@@ -175,15 +194,19 @@ class Database:
 
         self.engine = sqlalchemy.create_engine(url, poolclass=NullPool)
 
-    def one(self, sql: str, **params) -> tuple:
+    def rows(self, sql: str, **params) -> list[tuple]:
         import sqlalchemy
 
         while True:
             try:
                 with self.engine.connect() as connection:
-                    return connection.execute(sqlalchemy.text(sql), params).one()
+                    return connection.execute(sqlalchemy.text(sql), params).all()
             except sqlalchemy.exc.OperationalError:
                 time.sleep(1)
+
+    def one(self, sql: str, **params) -> tuple:
+        (row,) = self.rows(sql, **params)
+        return row
 
 
 def _state(database: Database, run_id: str) -> tuple[str, int]:
@@ -291,7 +314,8 @@ def _measure(fault, settings, stack, state, database, redis, postgres) -> Measur
     os.environ[ON_WORKERS_ENV] = str(fault.on_workers).lower()
     aws = AwsControl(stack.url("aws"))
     wikipedia = WikipediaControl(stack.url("wikipedia"))
-    run = Run(airflow, aws, wikipedia, redis, postgres)
+    database_reader = Database(airflow.database.url)
+    run = Run(airflow, aws, wikipedia, database_reader, redis=redis, postgres=postgres)
     dynamodb = boto3.client(
         "dynamodb",
         endpoint_url=stack.url("aws"),
@@ -317,12 +341,11 @@ def _measure(fault, settings, stack, state, database, redis, postgres) -> Measur
         wikipedia.reset()
         aws.latency(AWS_LATENCY)
         wikipedia.latency(WIKIPEDIA_LATENCY)
-        database_reader = Database(airflow.database.url)
         if fault.when == "start":
             fault_at = time.monotonic()
             fault.inject(run)
         body = {"logical_date": "2026-11-02T00:00:00Z", "conf": conf}
-        run_id = _api(airflow, "POST", f"dags/{DAG_ID}/dagRuns", body)["dag_run_id"]
+        run_id = run.run_id = _api(airflow, "POST", f"dags/{DAG_ID}/dagRuns", body)["dag_run_id"]
         deadline = time.monotonic() + RUN_TIMEOUT
         if fault.when != "start":
             while not _time_for(fault, database_reader, run_id, wikipedia):
