@@ -28,7 +28,7 @@ from dev.faults import kill_session
 from enrichment.company_sentiment.operator import ON_WORKERS_ENV
 from tests.e2e.test_company_sentiment import DAG_ID, read_rows, synthetic_table, trigger
 
-COMPANIES = 30
+COMPANIES = 20
 API_SERVER_DOWN = 20.0
 AWS_OUTAGE = 20.0
 SHIPPED = recovery_settings()
