@@ -291,6 +291,7 @@ class LocalAirflow:
         worker_concurrency: int = DEFAULT_WORKER_CONCURRENCY,
         recovery: dict[str, str] | None = None,
         broker_url: str | None = None,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         if executor not in EXECUTORS:
             raise ValueError(f"executor {executor!r}: one of {', '.join(EXECUTORS)}")
@@ -307,6 +308,9 @@ class LocalAirflow:
         self.broker_url = broker_url or os.environ.get("ENRICHMENT_REDIS_URL", REDIS_URL)
         # deploy/recovery.env unless the caller measures other settings (bench/recovery.py).
         self.recovery = recovery_settings() if recovery is None else recovery
+        # What the caller's components get on top (a test's ENRICHMENT_SENTIMENT_ON_WORKERS),
+        # kept out of the caller's own environment.
+        self.extra_env = extra_env or {}
         # Every key of this Airflow's Celery in Redis starts with this (queues, unacked
         # messages, the workers' control channel), so two local Airflows on one Redis, as
         # test sessions running side by side, never take each other's tasks.
@@ -414,7 +418,13 @@ class LocalAirflow:
             settings["PYTHONPATH"] = _python_path(SQLITE_SETTINGS)
         # The init steps, the components and the executor's workers start `airflow` by name.
         path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-        return {"PATH": path} | airflow_env(self.state_dir) | self.stack.connection_env() | settings
+        return (
+            {"PATH": path}
+            | airflow_env(self.state_dir)
+            | self.stack.connection_env()
+            | settings
+            | self.extra_env
+        )
 
     @property
     def parallelism(self) -> int:

@@ -3,7 +3,8 @@
 It is started exactly as ``make airflow`` starts it (same runner, same init steps), on
 the session's stand-ins, a free port and a PostgreSQL database of its own that is
 dropped afterwards. A module that needs another shape of it (the CeleryExecutor, two
-triggerers, tighter timeouts) overrides ``airflow_options`` and ``airflow_settings``.
+triggerers, companies on workers) overrides ``airflow_options`` and ``airflow_settings``
+(environment for the components only; the recovery settings are never lowered).
 Modules that ask for the same shape share one Airflow, started by the first of them
 (a start costs a minute or more of both cores); a module that asks for another shape
 stops it first, so two never run at once. Each module uses tables and prefixes of its
@@ -76,11 +77,11 @@ class RunningAirflow:
         # A machine without PostgreSQL gets what `make airflow` gives it: SQLite, one task
         # at a time (slower, never "database is locked").
         database = self._stop.enter_context(throwaway_database(state_dir))
-        monkeypatch = pytest.MonkeyPatch()
-        self._stop.callback(monkeypatch.undo)
-        for variable, value in settings.items():
-            monkeypatch.setenv(variable, value)
-        local = LocalAirflow(stack, state_dir, port=free_port(), database=database, **options)
+        # The settings go to the components only: in this process's environment they
+        # would reach the test files that run after it (a DAG parsed for workers).
+        local = LocalAirflow(
+            stack, state_dir, port=free_port(), database=database, extra_env=settings, **options
+        )
         self._stop.callback(local.down)
         self.shape, self.local, self.database = shape, local, database
         try:

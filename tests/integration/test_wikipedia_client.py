@@ -140,7 +140,9 @@ def test_a_patient_client_waits_out_an_outage(wikipedia_control, slots):
         summary = Asking(client, slots)("Sony")
     assert summary.status == "ok"
     assert time.monotonic() - started >= 4.0
-    assert len(wikipedia_control.requests()) == 4  # at 0, 1, 3 and 7 s
+    # At 0, 1, 3 and 7 s; 3 when the first went out late enough (a loaded machine) for
+    # the one at 3 s to find the outage over.
+    assert len(wikipedia_control.requests()) in (3, 4)
 
 
 def test_patience_runs_out_and_refused_connections_wait_only_with_it(
