@@ -17,7 +17,6 @@ two workers of 4 slots, the LocalExecutor's 8 slots.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,10 +70,10 @@ def _measure(case: Case, stack: Stack, state: Path, database) -> dict:
         database=database,
         executor=case.executor,
         triggerers=case.triggerers,
+        # The DAG is parsed for the path of this case.
+        extra_env={ON_WORKERS_ENV: str(case.on_workers).lower()},
     )
     wikipedia = WikipediaControl(stack.url("wikipedia"))
-    # Read when the components start: the DAG is parsed for the path of this case.
-    os.environ[ON_WORKERS_ENV] = str(case.on_workers).lower()
     try:
         started = airflow.up()
         api = airflow.api()

@@ -27,9 +27,9 @@ Faults (``--faults``, comma-separated; all by default):
 - ``aws``: every AWS call answering 503 for the first 20 s of the run;
 - ``wikipedia``: Wikipedia answering 503 for 60 s in the middle of the run.
 
-``--settings airflow-defaults`` runs the same faults without ``deploy/recovery.env``
-(Airflow's defaults, as before the file existed), for the comparison in
-docs/operations.md#recovery.
+Each fault runs twice, one after the other: with ``deploy/recovery.env`` (``shipped``)
+and without it (``airflow-defaults``: Airflow's defaults, as before the file existed), the
+baseline of the comparison in docs/operations.md#recovery; ``--settings`` picks one.
 
     .venv/bin/python -m bench.recovery [--faults worker,aws] [--settings shipped]
 """
@@ -45,22 +45,20 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from bench.fanout import DAG_ID, ENDED, Bench
 from dev.airflow_local import LocalAirflow, MetadataDatabase, throwaway_database
 from dev.airflow_runs import unpause
-from dev.faults import PrivatePostgres, PrivateRedis, kill_session
+from dev.faults import PrivatePostgres, PrivateRedis
 from dev.ports import free_port
 from dev.stack import Stack
 from dev.standins.aws_control import AwsControl
 from dev.standins.wikipedia_control import WikipediaControl
 
-DAG_ID = "company_sentiment"
-ENDED = ("success", "failed")
 COMPANIES = 100
-WIKIPEDIA_LATENCY = 0.15
-AWS_LATENCY = 0.05
+DS = "2026-11-02"
 API_SERVER_DOWN = 20.0
 # A real server's restart (crash recovery, then start) is seconds, not the stand-in
 # cluster's half second: every component meets the outage.
@@ -83,28 +81,18 @@ AIRFLOW_DEFAULTS = {"AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOU
 class Run:
     """One fault's Airflow, stand-ins and run, as the fault's steps see them."""
 
-    airflow: LocalAirflow
-    aws: AwsControl
-    wikipedia: WikipediaControl
+    bench: Bench  # the Airflow, the stand-ins' controls, the AWS clients
     database: Database
     run_id: str = ""
     redis: PrivateRedis | None = None
     postgres: PrivatePostgres | None = None
     back_at: float | None = None  # when a killed component was started again
 
-    def kill(self, component: str) -> None:
-        """SIGKILL ``component`` with everything it started; it stays dead (the keeper
-        leaves it) until :meth:`restart` starts it."""
-        self.airflow.held.add(component)
-        recorded = self.airflow.process(component).running()
-        if recorded is None:
-            raise RuntimeError(f"{component} is not running")
-        kill_session(recorded[0])
-
     def restart(self, component: str, after: float = 0.0) -> None:
-        self.kill(component)
+        """Kill ``component`` (the keeper leaves it dead), start it ``after`` s later."""
+        self.bench.airflow.kill(component)
         time.sleep(after)
-        self.airflow.start(component)
+        self.bench.airflow.start(component)
         self.back_at = time.monotonic()
 
     def kill_busy_worker(self) -> None:
@@ -120,7 +108,7 @@ class Run:
             )
         ):
             time.sleep(0.1)  # between one company and the next: none running for a moment
-        self.kill(busiest[0][0].split("@")[0])
+        self.bench.airflow.kill(busiest[0][0].split("@")[0])
 
 
 @dataclass(frozen=True)
@@ -135,7 +123,6 @@ class Fault:
     when: str = "companies"
     private_redis: bool = False
     private_postgres: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def _broker(run: Run) -> None:
@@ -158,12 +145,12 @@ FAULTS = {
         Fault("api-server", "local", True, lambda run: run.restart("api-server", API_SERVER_DOWN)),
         Fault("database", "local", False, _database, private_postgres=True),
         Fault("broker", "celery", True, _broker, private_redis=True),
-        Fault("aws", "local", False, lambda run: run.aws.outage(AWS_OUTAGE), when="start"),
+        Fault("aws", "local", False, lambda run: run.bench.aws.outage(AWS_OUTAGE), when="start"),
         Fault(
             "wikipedia",
             "local",
             False,
-            lambda run: run.wikipedia.outage(WIKIPEDIA_OUTAGE),
+            lambda run: run.bench.wikipedia.outage(WIKIPEDIA_OUTAGE),
             when="requests",
         ),
     )
@@ -188,11 +175,8 @@ class Database:
     """The metadata database read directly: the REST API may be the component that is
     down, and the database may be, for a moment, too (then a read waits for it)."""
 
-    def __init__(self, url: str) -> None:
-        import sqlalchemy
-        from sqlalchemy.pool import NullPool
-
-        self.engine = sqlalchemy.create_engine(url, poolclass=NullPool)
+    def __init__(self, engine) -> None:
+        self.engine = engine
 
     def rows(self, sql: str, **params) -> list[tuple]:
         import sqlalchemy
@@ -223,10 +207,10 @@ def _state(database: Database, run_id: str) -> tuple[str, int]:
     return state, done
 
 
-def _time_for(fault: Fault, database: Database, run_id: str, wikipedia) -> bool:
+def _time_for(fault: Fault, run: Run) -> bool:
     if fault.when == "requests":
-        return wikipedia.stats()["requests"] >= REQUESTS_BEFORE_FAULT
-    return _state(database, run_id)[1] >= COMPANIES // 5
+        return run.bench.wikipedia.stats()["requests"] >= REQUESTS_BEFORE_FAULT
+    return _state(run.database, run.run_id)[1] >= COMPANIES // 5
 
 
 def _until_ended(database: Database, run_id: str, deadline: float) -> str:
@@ -249,23 +233,6 @@ def _api(airflow: LocalAirflow, method: str, path: str, body: dict | None = None
             if time.monotonic() > deadline:
                 raise
             time.sleep(1)
-
-
-def _table(dynamodb, name: str, key: str, companies: int = 0) -> str:
-    from enrichment.bootstrap import ensure_table
-
-    ensure_table(dynamodb, name, key)
-    for start in range(0, companies, 25):
-        batch = range(start, min(start + 25, companies))
-        dynamodb.batch_write_item(
-            RequestItems={
-                name: [
-                    {"PutRequest": {"Item": {"name": {"S": f"Synthetic Company {n}"}}}}
-                    for n in batch
-                ]
-            }
-        )
-    return name
 
 
 def measure(fault: Fault, settings: str, stack: Stack, state: Path) -> Measured:
@@ -297,8 +264,6 @@ def measure(fault: Fault, settings: str, stack: Stack, state: Path) -> Measured:
 
 
 def _measure(fault, settings, stack, state, database, redis, postgres) -> Measured:
-    import boto3
-
     from enrichment.company_sentiment.operator import ON_WORKERS_ENV
 
     airflow = LocalAirflow(
@@ -309,67 +274,56 @@ def _measure(fault, settings, stack, state, database, redis, postgres) -> Measur
         executor=fault.executor,
         recovery=AIRFLOW_DEFAULTS if settings == "airflow-defaults" else None,
         broker_url=redis.url if redis else None,
-    )
-    # Read when the components start: the DAG is parsed for this fault's path.
-    os.environ[ON_WORKERS_ENV] = str(fault.on_workers).lower()
-    aws = AwsControl(stack.url("aws"))
-    wikipedia = WikipediaControl(stack.url("wikipedia"))
-    database_reader = Database(airflow.database.url)
-    run = Run(airflow, aws, wikipedia, database_reader, redis=redis, postgres=postgres)
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=stack.url("aws"),
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        # The DAG is parsed for this fault's path.
+        extra_env={ON_WORKERS_ENV: str(fault.on_workers).lower()},
     )
     stop_keeping = threading.Event()
     keeper = threading.Thread(target=_keep, args=(airflow, stop_keeping), daemon=True)
     try:
         airflow.up()
         keeper.start()
-        unpause(airflow.api(), DAG_ID)  # the scheduled run over the seeded table, unmeasured
+        bench = Bench(airflow, stack)
+        unpause(bench.api, DAG_ID)  # the scheduled run over the seeded table, unmeasured
+        run = Run(bench, Database(bench.database), redis=redis, postgres=postgres)
         name = f"recovery_{fault.name.replace('-', '_')}_{os.getpid()}"
         conf = {
-            "companies_table": _table(dynamodb, name, "name", COMPANIES),
+            "companies_table": bench.table(name, "name", COMPANIES),
             "prefix": f"bench-recovery/{name}/",
-            "sentiment_cache_table": _table(dynamodb, f"{name}_cache", "text_sha256"),
-            "page_timelines_table": _table(dynamodb, f"{name}_timelines", "title"),
-            "revision_texts_table": _table(dynamodb, f"{name}_texts", "revision_id"),
+            "sentiment_cache_table": bench.table(f"{name}_cache", "text_sha256"),
+            "page_timelines_table": bench.table(f"{name}_timelines", "title"),
+            "revision_texts_table": bench.table(f"{name}_texts", "revision_id"),
         }
-        aws.reset()
-        wikipedia.reset()
-        aws.latency(AWS_LATENCY)
-        wikipedia.latency(WIKIPEDIA_LATENCY)
+        bench.reset_counts()
+        bench.slow_down()
         if fault.when == "start":
             fault_at = time.monotonic()
             fault.inject(run)
-        body = {"logical_date": "2026-11-02T00:00:00Z", "conf": conf}
-        run_id = run.run_id = _api(airflow, "POST", f"dags/{DAG_ID}/dagRuns", body)["dag_run_id"]
+        body = {"logical_date": f"{DS}T00:00:00Z", "conf": conf}
+        run.run_id = _api(airflow, "POST", f"dags/{DAG_ID}/dagRuns", body)["dag_run_id"]
         deadline = time.monotonic() + RUN_TIMEOUT
         if fault.when != "start":
-            while not _time_for(fault, database_reader, run_id, wikipedia):
-                if time.monotonic() > deadline or _state(database_reader, run_id)[0] in ENDED:
+            while not _time_for(fault, run):
+                if time.monotonic() > deadline or _state(run.database, run.run_id)[0] in ENDED:
                     raise SystemExit(f"{fault.name}: the run ended before its fault")
                 time.sleep(0.2)
             fault_at = time.monotonic()
             fault.inject(run)
-        ended = _until_ended(database_reader, run_id, deadline)
+        ended = _until_ended(run.database, run.run_id, deadline)
         person_acted = False
         if ended == "failed":
             # What a user does: Clear the failed tasks of the run, once.
             person_acted = True
-            body = {"dag_run_id": run_id, "dry_run": False, "only_failed": True}
+            body = {"dag_run_id": run.run_id, "dry_run": False, "only_failed": True}
             _api(airflow, "POST", f"dags/{DAG_ID}/clearTaskInstances", body)
-            ended = _until_ended(database_reader, run_id, time.monotonic() + RUN_TIMEOUT)
+            ended = _until_ended(run.database, run.run_id, time.monotonic() + RUN_TIMEOUT)
         finished = time.monotonic()
-        (longest_queued,) = database_reader.one(
+        (longest_queued,) = run.database.one(
             "SELECT max(extract(epoch FROM start_date - queued_dttm)) FROM task_instance "
             "WHERE dag_id = :dag AND run_id = :run AND start_date >= queued_dttm",
             dag=DAG_ID,
-            run=run_id,
+            run=run.run_id,
         )
-        rows = _rows(s3_client(stack), conf["prefix"], name)
+        rows = _rows(bench, conf)
         counts = Counter(row["name"] for row in rows)
         return Measured(
             fault_to_success=finished - fault_at if ended == "success" else None,
@@ -383,8 +337,8 @@ def _measure(fault, settings, stack, state, database, redis, postgres) -> Measur
         )
     finally:
         stop_keeping.set()
-        aws.latency(0)
-        wikipedia.latency(0)
+        AwsControl(stack.url("aws")).latency(0)
+        WikipediaControl(stack.url("wikipedia")).latency(0)
         airflow.down()
 
 
@@ -395,25 +349,18 @@ def _keep(airflow: LocalAirflow, stop: threading.Event) -> None:
             print(f"  ({name} exited; started again)", flush=True)
 
 
-def s3_client(stack: Stack):
-    import boto3
+def _rows(bench: Bench, conf: dict) -> list[dict[str, str]]:
+    """The run's result file, as the pipeline named it; none if it wrote none."""
+    from enrichment import storage
+    from enrichment.company_sentiment.result_file import result_key
+    from enrichment.company_sentiment.settings import SentimentSettings
 
-    return boto3.client(
-        "s3",
-        endpoint_url=stack.url("aws"),
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
-def _rows(s3, prefix: str, table: str) -> list[dict[str, str]]:
-    key = f"{prefix}ds=2026-11-02/{table}_sentiment.csv"
+    key = result_key(conf["prefix"], DS, conf["companies_table"])
     try:
-        body = s3.get_object(Bucket="fangsentiment", Key=key)["Body"].read().decode("utf-8")
-    except s3.exceptions.NoSuchKey:
+        text = storage.get_text(bench.s3, SentimentSettings.bucket, key)
+    except bench.s3.exceptions.NoSuchKey:
         return []
-    return list(csv.DictReader(io.StringIO(body)))
+    return list(csv.DictReader(io.StringIO(text)))
 
 
 def _seconds(value: float | None) -> str:
@@ -423,29 +370,37 @@ def _seconds(value: float | None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--faults", default=",".join(FAULTS))
-    parser.add_argument("--settings", choices=("shipped", "airflow-defaults"), default="shipped")
+    parser.add_argument(
+        "--settings",
+        default="shipped,airflow-defaults",
+        help="comma-separated: shipped (deploy/recovery.env), airflow-defaults (the baseline)",
+    )
     args = parser.parse_args()
     faults = [FAULTS[name] for name in args.faults.split(",")]
+    settings = args.settings.split(",")
+    if not set(settings) <= {"shipped", "airflow-defaults"}:
+        parser.error(f"--settings {args.settings}: shipped and/or airflow-defaults")
     root = Path(tempfile.mkdtemp(prefix="enrichment-recovery-"))
-    print(f"Settings: {args.settings}; {COMPANIES} companies a run; state in {root}")
+    print(f"{COMPANIES} companies a run; state in {root}")
     print(
-        f"{'fault':<11} {'executor':<8} {'companies on':<12} {'fault->ok s':>11} "
+        f"{'fault':<11} {'settings':<16} {'executor':<8} {'companies on':<12} {'fault->ok s':>11} "
         f"{'back->ok s':>10} {'rows':>5} {'dup':>4} {'error':>5} {'queued s':>8}  "
         "person acted  run"
     )
     with Stack.on_free_ports(root / "stack") as stack:
         for fault in faults:
-            measured = measure(fault, args.settings, stack, root / fault.name)
-            print(
-                f"{fault.name:<11} {fault.executor:<8} "
-                f"{'workers' if fault.on_workers else 'triggerer':<12} "
-                f"{_seconds(measured.fault_to_success):>11} "
-                f"{_seconds(measured.back_to_success):>10} {measured.rows:>5} "
-                f"{measured.duplicated:>4} {measured.errors:>5} "
-                f"{_seconds(measured.longest_queued):>8}  "
-                f"{'yes' if measured.person_acted else 'no':<12}  {measured.state}",
-                flush=True,
-            )
+            for chosen in settings:
+                measured = measure(fault, chosen, stack, root / f"{fault.name}-{chosen}")
+                print(
+                    f"{fault.name:<11} {chosen:<16} {fault.executor:<8} "
+                    f"{'workers' if fault.on_workers else 'triggerer':<12} "
+                    f"{_seconds(measured.fault_to_success):>11} "
+                    f"{_seconds(measured.back_to_success):>10} {measured.rows:>5} "
+                    f"{measured.duplicated:>4} {measured.errors:>5} "
+                    f"{_seconds(measured.longest_queued):>8}  "
+                    f"{'yes' if measured.person_acted else 'no':<12}  {measured.state}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -491,6 +491,18 @@ class LocalAirflow:
         self.process(name).start(component.command, env=(env or self.env()) | component.env)
         self.held.discard(name)  # once its pid is recorded, so keep() never starts a second
 
+    def kill(self, name: str) -> int:
+        """Kill component ``name`` as when its machine dies (:func:`dev.faults.kill_session`)
+        and hold it, so :meth:`keep` leaves it dead until :meth:`start`; how many processes
+        died."""
+        from dev.faults import kill_session
+
+        self.held.add(name)
+        recorded = self.process(name).running()
+        if recorded is None:
+            raise RuntimeError(f"{name} is not running")
+        return kill_session(recorded[0])
+
     def keep(self) -> list[str]:
         """Start again every component that exited (all but those :attr:`held`), as
         compose's ``restart: always`` does, with its growing delay (``RESTART_DELAYS``):

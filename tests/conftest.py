@@ -93,24 +93,11 @@ def request_slots_table(stack: Stack) -> str:
 
 @pytest.fixture
 def unlearned_history(stack: Stack) -> dict[str, str]:
-    """Run conf naming page timeline and revision text tables of the test's own. A test
-    that makes Wikipedia fail for a title needs them: a date whose revisions an earlier
-    test on the session's stand-ins learned is answered without asking Wikipedia."""
-    import uuid
+    """Run conf naming page timeline and revision text tables of the test's own, for a
+    test that makes Wikipedia fail for a title (``tests.support.history``)."""
+    from tests.support.history import history_tables
 
-    from enrichment import aws
-    from enrichment.bootstrap import ensure_table
-    from enrichment.company_sentiment import page_history, revision_texts
-
-    suffix = uuid.uuid4().hex[:8]
-    conf = {
-        "page_timelines_table": f"timelines_{suffix}",
-        "revision_texts_table": f"texts_{suffix}",
-    }
-    client = aws.dynamodb_client()
-    ensure_table(client, conf["page_timelines_table"], page_history.KEY)
-    ensure_table(client, conf["revision_texts_table"], revision_texts.KEY)
-    return conf
+    return history_tables()
 
 
 @pytest.fixture(scope="session")

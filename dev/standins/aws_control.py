@@ -12,12 +12,15 @@ class AwsControl:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
 
+    def _stats(self) -> dict:
+        response = requests.get(f"{self.base_url}/__control__/stats", timeout=5)
+        response.raise_for_status()
+        return response.json()
+
     def counted(self) -> dict[str, int]:
         """Calls since the last reset by operation, as the stand-in names them:
         ``Comprehend_20171127.BatchDetectSentiment`` (JSON services), ``s3 PUT`` (REST)."""
-        response = requests.get(f"{self.base_url}/__control__/stats", timeout=5)
-        response.raise_for_status()
-        return response.json()["calls"]
+        return self._stats()["calls"]
 
     def calls(self, operation: str) -> int:
         """Calls of ``operation`` since the last reset (``BatchDetectSentiment``, ...)."""
@@ -41,6 +44,4 @@ class AwsControl:
 
     def refused(self) -> int:
         """Calls answered 503 by an outage since the last reset."""
-        response = requests.get(f"{self.base_url}/__control__/stats", timeout=5)
-        response.raise_for_status()
-        return response.json()["refused"]
+        return self._stats()["refused"]

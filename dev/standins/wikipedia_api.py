@@ -619,21 +619,20 @@ class Handler(BaseHTTPRequestHandler):
         pass  # the request log is kept in State and served under /__control__/requests
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        payload = json.dumps(body).encode("utf-8")
+        self._send_bytes(status, json.dumps(body).encode("utf-8"), "application/json", headers)
+
+    def _send_html(self, status: int, html: str) -> None:
+        self._send_bytes(status, html.encode("utf-8"), "text/html")
+
+    def _send_bytes(
+        self, status: int, payload: bytes, media_type: str, headers: dict[str, str] | None = None
+    ) -> None:
         self._leave_flight()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", f"{media_type}; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def _send_html(self, status: int, html: str) -> None:
-        payload = html.encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
 

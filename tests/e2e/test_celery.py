@@ -33,7 +33,6 @@ from dev.airflow_runs import (
     unpause,
     wait_for_run,
 )
-from dev.faults import kill_session
 from enrichment.company_sentiment.operator import ON_WORKERS_ENV
 from tests.e2e.test_company_sentiment import (
     DAG_ID,
@@ -103,9 +102,10 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_no_company(
         time.sleep(0.2)
     victim = running[0]["hostname"]
     (survivor,) = set(airflow.worker_hostnames) - {victim}
-    worker = airflow.process(victim.split("@")[0])
+    component = victim.split("@")[0]
+    worker = airflow.process(component)
 
-    assert kill_session(worker.running()[0]) > 1
+    assert airflow.kill(component) > 1
     killed_at = datetime.now(UTC)
     # What was running there now, none of which can finish there any more.
     lost = {

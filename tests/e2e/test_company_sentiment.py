@@ -10,8 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import signal
 import subprocess
 import time
 from datetime import UTC, datetime
@@ -331,8 +329,7 @@ def test_a_killed_triggerer_loses_no_company(
         assert time.monotonic() < deadline, "no company finished"
         time.sleep(0.2)
 
-    triggerer = airflow.process("triggerer")
-    os.killpg(triggerer.running()[0], signal.SIGKILL)
+    airflow.kill("triggerer")
     done_before = sum(
         ti["state"] == "success" for ti in task_instances(api, DAG_ID, run_id, "enrich")
     )

@@ -24,7 +24,6 @@ import pytest
 
 from dev.airflow_local import ApiClient, LocalAirflow, recovery_settings
 from dev.airflow_runs import RUN_TIMEOUT, task_instances, unpause, wait_for_run
-from dev.faults import kill_session
 from enrichment.company_sentiment.operator import ON_WORKERS_ENV
 from tests.e2e.test_company_sentiment import DAG_ID, read_rows, synthetic_table, trigger
 
@@ -84,7 +83,7 @@ def a_fifth_done(api: ApiClient, run_id: str) -> None:
 def restart(airflow: LocalAirflow, component: str, after: float = 0.0) -> int:
     """Kill ``component`` as when its machine dies, start it again ``after`` seconds later;
     how many processes died."""
-    killed = kill_session(airflow.process(component).running()[0])
+    killed = airflow.kill(component)
     time.sleep(after)
     airflow.start(component)
     return killed

@@ -10,14 +10,12 @@ every made-up company was edited on 5, 15 and 25 October 2026.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from dev.standins.wikipedia_pages import load_corpus, synthetic_page
 from enrichment import aws
-from enrichment.bootstrap import ensure_table
 from enrichment.company_sentiment import page_history, revision_texts
 from enrichment.company_sentiment.intros import Sources, intros_at
 from enrichment.company_sentiment.leads import first_sentences, read_lead
@@ -27,6 +25,7 @@ from enrichment.company_sentiment.wikipedia import (
     WikipediaClient,
     request_slots_in,
 )
+from tests.support.history import history_table_objects
 
 ARTICLES, REDIRECTS = load_corpus()
 
@@ -44,18 +43,9 @@ def in_effect(title: str, moment: datetime):
 @pytest.fixture
 def sources(wikipedia_control, request_slots_table):
     """A client with timeline and text tables of its own: nothing learned before."""
-    suffix = uuid.uuid4().hex[:8]
-    client = aws.dynamodb_client()
-    ensure_table(client, f"timelines_{suffix}", page_history.KEY)
-    ensure_table(client, f"texts_{suffix}", revision_texts.KEY)
     slots = request_slots_in(aws.dynamodb_table(request_slots_table), MAX_IN_FLIGHT)
     with WikipediaClient() as wikipedia:
-        yield Sources(
-            wikipedia,
-            slots,
-            aws.dynamodb_table(f"timelines_{suffix}"),
-            aws.dynamodb_table(f"texts_{suffix}"),
-        )
+        yield Sources(wikipedia, slots, *history_table_objects())
 
 
 class Asked:

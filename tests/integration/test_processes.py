@@ -206,8 +206,7 @@ def test_the_local_airflow_starts_again_a_component_that_exited(tmp_path):
         time.sleep(1.0)
         assert airflow.keep() == ["triggerer"]
 
-        airflow.held.add("api-server")
-        kill_session(airflow.process("api-server").running()[0])
+        assert airflow.kill("api-server") == 1  # killed on purpose: held
         while airflow.process("api-server").alive():
             time.sleep(0.05)
         assert airflow.keep() == []

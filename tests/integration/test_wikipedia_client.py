@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 
 from enrichment import aws
-from enrichment.bootstrap import ensure_table
-from enrichment.company_sentiment import page_history, revision_texts
 from enrichment.company_sentiment.intros import Sources, Summary, intros_at
 from enrichment.company_sentiment.wikipedia import (
     MAX_IN_FLIGHT,
@@ -24,6 +21,7 @@ from enrichment.company_sentiment.wikipedia import (
     request_slots_in,
 )
 from enrichment.request_slots import RequestSlots
+from tests.support.history import history_table_objects
 
 # After the corpus's last revision: every page's latest revision is in effect.
 MOMENT = datetime(2026, 11, 20, tzinfo=UTC)
@@ -35,20 +33,11 @@ def slots(request_slots_table) -> RequestSlots:
     return request_slots_in(aws.dynamodb_table(request_slots_table), MAX_IN_FLIGHT)
 
 
-def fresh_tables() -> tuple:
-    """Timeline and text tables of their own: nothing learned before answers for a test."""
-    suffix = uuid.uuid4().hex[:8]
-    client = aws.dynamodb_client()
-    ensure_table(client, f"timelines_{suffix}", page_history.KEY)
-    ensure_table(client, f"texts_{suffix}", revision_texts.KEY)
-    return aws.dynamodb_table(f"timelines_{suffix}"), aws.dynamodb_table(f"texts_{suffix}")
-
-
 class Asking:
     """A client, the slots it sends in and tables of its own: one title's answer."""
 
     def __init__(self, client: WikipediaClient, slots: RequestSlots) -> None:
-        self.sources = Sources(client, slots, *fresh_tables())
+        self.sources = Sources(client, slots, *history_table_objects())
 
     def __call__(self, title: str, sentences: int = 1) -> Summary:
         return intros_at(self.sources, [title], MOMENT, sentences)[title]
@@ -181,7 +170,7 @@ def test_one_request_answers_a_batch_of_titles_each_under_its_own_name(wikipedia
     titles += [f"Synthetic Company {n}" for n in range(16)]  # 20 titles to ask, and A|B
 
     with WikipediaClient() as client:
-        answers = intros_at(Sources(client, slots, *fresh_tables()), titles, MOMENT, 1)
+        answers = intros_at(Sources(client, slots, *history_table_objects()), titles, MOMENT, 1)
 
     assert list(answers) == titles
     assert (answers["netflix"].status, answers["netflix"].title) == ("ok", "Netflix")
