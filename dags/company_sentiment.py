@@ -10,7 +10,9 @@ Each row describes the article as it stood at the end of the run's data interval
 (midnight UTC of its date; a manual run without a logical date: when it was created),
 and names that revision: a backfilled date holds that date's text, a re-run the same.
 
-- A missing or ambiguous Wikipedia page is a row with status `not_found` / `ambiguous`.
+- A missing or ambiguous Wikipedia page is a row with status `not_found` / `ambiguous`;
+  `company_review` then asks a person which article it is. A company a person said has
+  no article is a row with status `no_article`, and Wikipedia is not asked.
 - Other failures are retried with backoff; after the last retry the company's task
   fails and the company is a row with status `error` and its last error. The run fails
   only when the share of `error` rows is above `max_error_share` (the file is written
@@ -23,20 +25,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from airflow.sdk import Asset, TriggerRule, dag, task
+from airflow.sdk import TriggerRule, dag, task
 
 from enrichment.company_sentiment import tasks
 from enrichment.company_sentiment.companies import Company
 from enrichment.company_sentiment.operator import enrich_each
-from enrichment.company_sentiment.settings import SentimentSettings
+from enrichment.company_sentiment.settings import RESULT_FILES, SentimentSettings
 from enrichment.company_sentiment.wikipedia import POOL
 from enrichment.run_date import partition_date, run_moment
-
-# The asset names the default location; each event's extra carries the exact object URI.
-RESULT_FILES = Asset(
-    name="company_sentiment_csv",
-    uri=f"s3://{SentimentSettings.bucket}/{SentimentSettings.prefix.strip('/')}",
-)
 
 
 @dag(
@@ -70,7 +66,11 @@ def company_sentiment():
         ds = partition_date(dag_run)
         # Sliced, the mapped rows come in one request rather than one per company.
         written = tasks.load(companies, rows[:], failed_tries[:], settings, ds)
-        outlet_events[RESULT_FILES].extra = {"uri": written.uri, "ds": ds}
+        outlet_events[RESULT_FILES].extra = {
+            "uri": written.uri,
+            "ds": ds,
+            "companies_table": settings.companies_table,
+        }
         written.check_error_share(settings.max_error_share)
         return written.uri
 

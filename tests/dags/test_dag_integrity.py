@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from dev import PROJECT_ROOT
+from enrichment.company_review.settings import ReviewSettings
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.image_labels.settings import ImageLabelsSettings
 
@@ -41,7 +42,11 @@ def dagbag():
 
 
 def test_there_are_dag_files():
-    assert [f.name for f in DAG_FILES] == ["company_sentiment.py", "image_labels.py"]
+    assert [f.name for f in DAG_FILES] == [
+        "company_review.py",
+        "company_sentiment.py",
+        "image_labels.py",
+    ]
 
 
 @pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda f: f.name)
@@ -150,6 +155,7 @@ def test_company_sentiment_params_match_the_design_contract(dagbag):
     [
         pytest.param("company_sentiment", SentimentSettings, id="company_sentiment"),
         pytest.param("image_labels", ImageLabelsSettings, id="image_labels"),
+        pytest.param("company_review", ReviewSettings, id="company_review"),
     ],
 )
 def test_params_are_built_from_the_pipeline_settings(dagbag, dag_id, settings):
@@ -165,6 +171,35 @@ def test_params_are_built_from_the_pipeline_settings(dagbag, dag_id, settings):
             spec["schema"],
         ), name
     assert settings.from_params(params) == settings()
+
+
+def test_company_review_shape(dagbag):
+    """Scheduled on company_sentiment's result files; one ask -> record chain per company,
+    each company's answer recorded as soon as it is given (a mapped task group)."""
+    dag = dagbag.dags["company_review"]
+    assert [a.name for a in dag.timetable.asset_condition.objects] == ["company_sentiment_csv"]
+    assert dag.catchup is False
+    assert {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks} == {
+        "find_candidates": ["review.ask", "review.record"],
+        "review.ask": ["review.record"],
+        "review.record": [],
+    }
+    assert type(dag.task_group_dict["review"]).__name__ == "MappedTaskGroup"
+    ask = dag.get_task("review.ask")
+    assert ask.defaults == ["Ask again later"]
+    assert ask.response_timeout == timedelta(days=7)
+    assert [a.name for a in dag.get_task("find_candidates").inlets] == ["company_sentiment_csv"]
+
+
+def test_company_review_params(dagbag):
+    params = dagbag.dags["company_review"].params
+    assert {name: params[name] for name in params} == {
+        "timeout_days": 7.0,
+        "reviewers": [],
+        "max_reviews": 50,
+        "request_slots_table": "request_slots",
+        "wikipedia_slots": 3,
+    }
 
 
 def test_image_labels_shape(dagbag):

@@ -2,6 +2,10 @@
 
 Partition key ``name`` (S); optional ``wikipedia_title`` (S) pins the article when the
 name alone is ambiguous (``Amazon`` is a disambiguation page, ``Amazon (company)`` is not).
+A person sets it in a company_review task, or a user by hand. ``review_status``
+``no_article`` (a person answered "None of these") files the company as ``no_article``
+without asking Wikipedia; the other review attributes are company_review's
+(:mod:`enrichment.company_review.review_items`).
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from airflow.sdk.exceptions import AirflowFailException
 
@@ -21,9 +25,15 @@ MAX_NAME_BYTES = 255
 log = logging.getLogger(__name__)
 
 
+# review_status of a company a person said has no article.
+NO_ARTICLE = "no_article"
+
+
 class Company(TypedDict):
     name: str
     wikipedia_title: str
+    # Set (True) only for a company a review found to have no article.
+    no_article: NotRequired[bool]
 
 
 @dataclass(frozen=True)
@@ -81,7 +91,10 @@ def validate_items(items: Iterable[Mapping[str, Any]]) -> Validation:
             result.rejected.append(Rejected(label, f"duplicate of {seen[key]!r}"))
             continue
         seen[key] = name
-        result.companies.append(Company(name=name, wikipedia_title=title.strip()))
+        company = Company(name=name, wikipedia_title=title.strip())
+        if item.get("review_status") == NO_ARTICLE:
+            company["no_article"] = True
+        result.companies.append(company)
     return result
 
 

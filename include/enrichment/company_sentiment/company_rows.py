@@ -17,7 +17,7 @@ from enrichment.company_sentiment.coalescing import Coalescer
 from enrichment.company_sentiment.companies import Company
 from enrichment.company_sentiment.comprehend import BATCH_SIZE
 from enrichment.company_sentiment.intros import Summary
-from enrichment.company_sentiment.rows import Row, Scored, company_row
+from enrichment.company_sentiment.rows import Row, Scored, company_row, no_article_row
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.company_sentiment.wikipedia import MAX_IN_FLIGHT, MAX_TITLES
 
@@ -46,6 +46,8 @@ class CompanyRows:
     async def row(self, company: Company, settings: SentimentSettings, moment: datetime) -> Row:
         """The row of one company, its article read as it stood at ``moment``; raises
         what is worth a retry."""
+        if company.get("no_article"):
+            return no_article_row(company)
         wikipedia = SummaryGroup(
             moment,
             settings.sentences,

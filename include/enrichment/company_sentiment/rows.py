@@ -1,7 +1,9 @@
 """One company's sentiment row: Wikipedia intro, then Comprehend, or the reason why not.
 
 Every company in the table ends as exactly one row. ``not_found`` and ``ambiguous`` are
-answers about the data; ``error`` is a failure that outlived the task's retries. An
+answers about the data (company_review asks a person about them); ``no_article`` is a
+person's answer (no article is this company: Wikipedia is not asked); ``error`` is a
+failure that outlived the task's retries. An
 ``ok`` row says where its sentiment came from (``comprehend`` or the ``cache``).
 
 Whether a failed try was the last one is Airflow's decision, not ours: the triggerer is
@@ -24,6 +26,9 @@ from enrichment.company_sentiment.page_history import format_time
 if TYPE_CHECKING:
     from enrichment.company_sentiment.comprehend import Sentiment
     from enrichment.company_sentiment.intros import Summary
+
+# Every status a row may have, in the order pages and docs list them.
+STATUSES = ("ok", "not_found", "ambiguous", "no_article", "error")
 
 # The XCom key under which a failed try of ``enrich`` leaves its company's error row.
 FAILED_TRY_KEY = "failed_try_row"
@@ -111,6 +116,11 @@ def company_row(company: Company, summary: Summary, scored: Scored | None) -> Ro
         billed_units=sentiment.billed_units if scored.source == "comprehend" else 0,
         sentiment_source=scored.source,
     )
+
+
+def no_article_row(company: Company) -> Row:
+    """The row of a company a person said has no Wikipedia article."""
+    return _row(company, "no_article", error="no Wikipedia article (company_review)")
 
 
 def error_row(company: Company, message: str) -> Row:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from airflow.sdk import Asset
+
 from enrichment.company_sentiment.comprehend import LANGUAGES
 from enrichment.company_sentiment.result_file import FORMATS
 from enrichment.company_sentiment.wikipedia import MAX_IN_FLIGHT
@@ -90,3 +92,12 @@ class SentimentSettings(Settings):
         minimum=0,
         maximum=1,
     )
+
+
+# The result files, as the asset company_review is scheduled on. The asset names the
+# default location; each event's extra carries the exact object URI (``uri``), its date
+# (``ds``) and the companies table the run read (``companies_table``).
+RESULT_FILES = Asset(
+    name="company_sentiment_csv",
+    uri=f"s3://{SentimentSettings.bucket}/{SentimentSettings.prefix.strip('/')}",
+)

@@ -13,7 +13,10 @@ run can describe an article as it stood at the run's moment (:mod:`.page_history
   where to go (:mod:`.intros`);
 - :meth:`WikipediaClient.history`: one page's revision ids and times, older and older
   from a point (``rvlimit``/``rvstart``/``rvdir`` work on a single page only);
-- :meth:`WikipediaClient.texts`: the leads of up to :data:`MAX_REVIDS` given revisions.
+- :meth:`WikipediaClient.texts`: the leads of up to :data:`MAX_REVIDS` given revisions;
+- :meth:`WikipediaClient.links` and :meth:`WikipediaClient.search`: the articles a
+  disambiguation page links to, and the articles a search finds, for company_review's
+  candidates.
 
 The host comes from the Airflow connection, so the same code talks to en.wikipedia.org
 or to the local stand-in. Every request is sent holding one of the deployment's
@@ -76,6 +79,8 @@ MAX_TITLES = 20
 MAX_REVIDS = 50
 # Revision ids and times of one page per history query (the API's limit without content).
 HISTORY_LIMIT = 500
+# Links of one page per links query (the API's most; a longer page continues).
+LINKS_LIMIT = 500
 # "|" separates titles in a query, so a title holding one cannot be asked about; the API
 # would refuse the others of MediaWiki's illegal characters the same way.
 ILLEGAL_TITLE_CHARS = frozenset("#<>[]|{}")
@@ -151,6 +156,20 @@ def texts_request(revids: Sequence[int]) -> dict[str, str]:
         rvsection="0",
         revids="|".join(map(str, revids)),
     )
+
+
+def links_request(page_title: str, more: str = "", limit: int = LINKS_LIMIT) -> dict[str, str]:
+    """Query parameters asking for the articles (namespace 0) ``page_title`` links to,
+    ``limit`` at a time; ``more`` is the ``plcontinue`` of the answer before."""
+    params = _query(prop="links", plnamespace="0", pllimit=str(limit), titles=page_title)
+    if more:
+        params["plcontinue"] = more
+    return params
+
+
+def search_request(text: str, limit: int) -> dict[str, str]:
+    """Query parameters asking for the ``limit`` articles a search for ``text`` ranks first."""
+    return _query(list="search", srsearch=text, srnamespace="0", srlimit=str(limit), srprop="")
 
 
 def _named(titles: Sequence[str]) -> str:
@@ -243,6 +262,25 @@ def parse_texts(payload: dict[str, Any], revids: Sequence[int]) -> dict[int, Rev
     if missing:  # a revision deleted since it was seen: worth a retry, then an error row
         raise WikipediaError(f"revisions {missing} are not in the answer")
     return texts
+
+
+def parse_links(payload: dict[str, Any], page_title: str) -> tuple[list[str], str]:
+    """The linked titles of one :func:`links_request` answer (none for a page that is
+    gone), and its ``plcontinue`` ("" at the last link)."""
+    query = _checked(payload, repr(page_title))
+    titles = [
+        link["title"]
+        for page in query.get("pages") or ()
+        for link in page.get("links") or ()
+        if link.get("ns", 0) == 0
+    ]
+    return titles, payload.get("continue", {}).get("plcontinue", "")
+
+
+def parse_search(payload: dict[str, Any], text: str) -> list[str]:
+    """The titles a :func:`search_request` answer found, best first."""
+    query = _checked(payload, f"search {text!r}")
+    return [hit["title"] for hit in query.get("search") or ()]
 
 
 def retry_after_seconds(response: requests.Response) -> float | None:
@@ -369,6 +407,27 @@ class WikipediaClient:
             return {}
         named = f"revisions {', '.join(map(str, revids))}"
         return parse_texts(self._get(texts_request(revids), slots, named), revids)
+
+    def links(
+        self, page_title: str, slots: request_slots.RequestSlots, *, limit: int = LINKS_LIMIT
+    ) -> list[str]:
+        """The articles ``page_title`` links to now, in the API's (title) order: as many
+        requests as its links need, ``limit`` a request."""
+        found: list[str] = []
+        more = ""
+        while True:
+            params = links_request(page_title, more, limit)
+            titles, more = parse_links(self._get(params, slots, repr(page_title)), page_title)
+            found.extend(titles)
+            if not more:
+                return list(dict.fromkeys(found))
+
+    def search(self, text: str, slots: request_slots.RequestSlots, *, limit: int) -> list[str]:
+        """The titles of the ``limit`` articles a search for ``text`` ranks first."""
+        if not text.strip():
+            return []
+        payload = self._get(search_request(text, limit), slots, f"search {text!r}")
+        return parse_search(payload, text)
 
     def _get(
         self, params: dict[str, str], slots: request_slots.RequestSlots, what: str

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 
-from enrichment.results_page import core, image_pages, sentiment_pages
+from enrichment.results_page import core, image_pages, review_pages, sentiment_pages
 from enrichment.run_date import partition_date
 
 # The pipelines the page shows, by DAG id, in the order of the navigation bar.
@@ -31,6 +31,7 @@ PIPELINES: dict[str, core.Pipeline] = {
     pipeline.dag_id: pipeline
     for pipeline in (
         sentiment_pages.PIPELINE,
+        review_pages.PIPELINE,
         image_pages.PIPELINE,
     )
 }

@@ -118,17 +118,25 @@ def run_settings(cls: type, conf: dict[str, Any]):
         raise BadRequest(f"the run's conf is not valid for its DAG: {error}") from None
 
 
+def _url(base: str, path: str, query: dict[str, Any]) -> str:
+    kept = {k: v for k, v in query.items() if v not in (None, "", False)}
+    return f"{base}{path}" + (f"?{urlencode(kept)}" if kept else "")
+
+
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """The page ``template``; its links stay under the app's mount point."""
     base = request.scope.get("root_path", "")
 
     def link(path: str, **query: Any) -> str:
-        kept = {k: v for k, v in query.items() if v not in (None, "", False)}
-        return f"{base}{path}" + (f"?{urlencode(kept)}" if kept else "")
+        return _url(base, path, query)
+
+    def ui(path: str, **query: Any) -> str:
+        """A page of Airflow's UI: the app is mounted one segment below the UI's root."""
+        return _url(base.rsplit("/", 1)[0], path, query)
 
     shared = resources(request)
     html = shared.templates.get_template(template).render(
-        link=link, colours=charts.COLOURS, pipelines=shared.pipelines, **context
+        link=link, ui=ui, colours=charts.COLOURS, pipelines=shared.pipelines, **context
     )
     return HTMLResponse(html, status_code=status)
 

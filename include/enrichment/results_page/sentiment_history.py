@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from enrichment.company_sentiment.result_file import FORMATS, result_key
+from enrichment.company_sentiment.rows import STATUSES
 from enrichment.company_sentiment.settings import SentimentSettings
 
 # The columns a result file must have to be shown (the contract's "at least"); the
@@ -39,7 +40,6 @@ REQUIRED_COLUMNS = (
 # Written since files name the revision they describe; older files have none.
 REVISION_COLUMNS = ("wikipedia_revision_id", "wikipedia_revision_timestamp")
 SCORES = ("positive", "negative", "neutral", "mixed")
-STATUSES = ("ok", "not_found", "ambiguous", "error")
 SENTIMENTS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
 # A result file of 1,000 companies is about 300 kB; anything this big is not one.
 MAX_FILE_BYTES = 64 * 1024 * 1024

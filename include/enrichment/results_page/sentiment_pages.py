@@ -10,12 +10,13 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from airflow.api_fastapi.common.db.common import SessionDep
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from enrichment.company_sentiment import wikipedia
 from enrichment.company_sentiment.settings import SentimentSettings
-from enrichment.results_page import charts, core, sentiment_history
+from enrichment.results_page import charts, core, review_pages, sentiment_history
 from enrichment.results_page.sentiment_history import SCORES, SENTIMENTS, STATUSES
 
 DAG_ID = "company_sentiment"
@@ -87,9 +88,26 @@ def _history(request: Request, settings: SentimentSettings, dates: int):
 router = APIRouter()
 
 
+def _company_item(request: Request, settings: SentimentSettings, name: str) -> dict[str, str]:
+    """The company's item as plain strings (its review attributes shown on its page); empty
+    when the table or the item is gone."""
+    from botocore.exceptions import ClientError
+
+    try:
+        item = core.dynamodb_client(request).get_item(
+            TableName=settings.companies_table, Key={"name": {"S": name}}
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+        return {}
+    return {key: next(iter(value.values())) for key, value in item.get("Item", {}).items()}
+
+
 @router.get("/", response_class=HTMLResponse)
 def overview(
     request: Request,
+    session: SessionDep,
     dates: int = 30,
     status: str | None = None,
     sentiment: str | None = None,
@@ -118,6 +136,7 @@ def overview(
         dates=dates,
         statuses=STATUSES,
         sentiments=SENTIMENTS,
+        reviews_waiting=review_pages.waiting_count(session),
         carry=core.carried(request, NAMES),
     )
 
@@ -149,6 +168,7 @@ def company(request: Request, name: str, dates: int = 30) -> HTMLResponse:
         dates_shown=list(reversed(sentiment_history.company_dates(series))),
         latest=latest,
         article=wikipedia.article_url(site, latest.wikipedia_title or name),
+        item=_company_item(request, settings, name),
         diff=lambda new, old: wikipedia.diff_url(site, new, old),
         chart=chart,
         dates=dates,

@@ -1,0 +1,131 @@
+"""What each task of the ``company_review`` DAG does, given the run's settings.
+
+Each function builds the clients its task needs once and hands them to the modules that
+own the calls: the companies table (:mod:`.review_items`), Wikipedia
+(:mod:`.candidates`), the result files (S3).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from enrichment import aws
+from enrichment.company_review import review_items
+from enrichment.company_review.candidates import CandidateFinder, Lookup
+from enrichment.company_review.questions import Review, answer
+from enrichment.company_review.settings import ReviewSettings
+from enrichment.company_sentiment import wikipedia
+from enrichment.results_page.sentiment_history import parse
+
+# The statuses a person can resolve: the data could not decide which article it is.
+TO_REVIEW = ("ambiguous", "not_found")
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A company a result file filed as ambiguous or not found."""
+
+    table: str
+    name: str
+    status: str
+    title: str
+    filed_at: datetime
+
+
+def filed_companies(s3, events: Iterable[Mapping[str, Any]]) -> list[Filed]:
+    """The companies to review in the result files of ``events`` (the asset events'
+    extras, ``uri`` and ``companies_table``, and their ``timestamp``), each once, a later
+    file's row winning."""
+    filed: dict[tuple[str, str], Filed] = {}
+    for extra in events:
+        uri, table = extra.get("uri", ""), extra.get("companies_table", "")
+        parts = urlsplit(uri)
+        if parts.scheme != "s3" or not table:
+            log.warning("Skipping an event without a result file or table: %s", dict(extra))
+            continue
+        data = s3.get_object(Bucket=parts.netloc, Key=parts.path.lstrip("/"))["Body"].read()
+        parsed = parse(data, uri.rsplit(".", 1)[-1])
+        if parsed.problem:
+            log.warning("Skipping %s: %s", uri, parsed.problem)
+            continue
+        for row in parsed.rows.values():
+            if row.status in TO_REVIEW:
+                title = row.wikipedia_title or row.name
+                filed[table, row.name] = Filed(
+                    table, row.name, row.status, title, extra["timestamp"]
+                )
+        log.info("%s: %d companies to review so far", uri, len(filed))
+    return list(filed.values())
+
+
+def open_reviews(
+    events: Iterable[Mapping[str, Any]], settings: ReviewSettings, run_id: str, now: datetime
+) -> list[Review]:
+    """The reviews this run opens: the companies the events' files filed as ambiguous or
+    not found that may be asked about now (:func:`.review_items.open_review`), at most
+    ``max_reviews``, each with its candidates."""
+    s3 = aws.s3_client()
+    dynamodb = aws.dynamodb_resource()
+    opened: list[Filed] = []
+    for filed in filed_companies(s3, events):
+        if len(opened) == settings.max_reviews:
+            log.info("max_reviews (%d) reached: the others wait for the next run", len(opened))
+            break
+        table = dynamodb.Table(filed.table)
+        if review_items.open_review(
+            table,
+            filed.name,
+            filed_at=filed.filed_at,
+            run_id=run_id,
+            now=now,
+            timeout=settings.timeout,
+        ):
+            opened.append(filed)
+    if not opened:
+        return []
+    slots = wikipedia.request_slots_in(
+        dynamodb.Table(settings.request_slots_table), settings.wikipedia_slots
+    )
+    site = wikipedia.site_url()
+    with wikipedia.WikipediaClient() as client:
+        found = CandidateFinder(client, slots).find(
+            [Lookup(f.name, f.status, f.title) for f in opened]
+        )
+    reviews = []
+    for filed in opened:
+        candidates = [
+            {"title": c.title, "sentence": c.sentence, "url": wikipedia.article_url(site, c.title)}
+            for c in found[filed.name]
+        ]
+        reviews.append(
+            Review(
+                company=filed.name,
+                table=filed.table,
+                status=filed.status,
+                title=filed.title,
+                title_url=wikipedia.article_url(site, filed.title),
+                candidates=candidates,
+            )
+        )
+        log.info("Asking about %r: %d candidates", filed.name, len(candidates))
+    return reviews
+
+
+def record(review: Review, event: Mapping[str, Any]) -> str:
+    """Write the answer to ``review`` to its company's item; what it did, for the log."""
+    given = answer(review, dict(event))
+    recorded = review_items.record_answer(aws.dynamodb_table(review["table"]), given)
+    if not recorded:
+        return "ignored: the company is gone"
+    if given.title:
+        return f"wikipedia_title set to {given.title!r} by {given.by or 'nobody'}"
+    if given.no_article:
+        return f"no article, by {given.by or 'nobody'}"
+    return "asked again later"
