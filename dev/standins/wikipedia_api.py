@@ -19,6 +19,24 @@ may rely on; the page model is in ``wikipedia_pages``):
   for several pages; ``revids`` (up to 50) -> those revisions grouped by page, unknown ones
   under ``badrevids``. A revision whose text an admin deleted answers ``texthidden`` (and
   ``sha1hidden``) instead of its content.
+- ``prop=links`` (``plnamespace``, ``pllimit``: 10 by default, ``max`` 500, ``plcontinue``):
+  the articles (namespace 0) each page's latest revision links to anywhere in its
+  wikitext, a redirect's being its target, in MediaWiki's order (page id, then title as
+  the database keys it: underscores, bytes), the limit counting over all the pages, with
+  ``plcontinue`` ``<pageid>|0|<Title_with_underscores>`` of the next link. Links to files,
+  categories, other namespaces and other wikis are not listed, nor the ones templates would
+  make. It is how a disambiguation page's candidates are found.
+- ``list=search`` (``srsearch``, ``srnamespace``, ``srlimit``: 10 by default, ``max`` 500,
+  ``sroffset``; ``srwhat`` and ``srprop`` ignored): CirrusSearch's answer (``searchinfo``,
+  ``search`` with ``ns``, ``title``, ``pageid``, ``size``, ``wordcount``, a ``snippet`` with
+  ``<span class="searchmatch">`` and ``timestamp``; ``sroffset`` to continue, ``-||``)
+  over the articles, made-up companies and redirects excepted. A page is a hit when each
+  word (case and accents folded) is in its title or its lead; a title that is the query
+  comes first, then titles with every word, then matches in the text only, each by more
+  occurrences of the words, then by title. Also as ``generator=search`` (``gsr*``) with the
+  other modules, each page with its ``index`` (rank); the pages come in page id order, and
+  the generator continues with ``gsroffset`` (``gsroffset||``) once they are complete. It
+  is how a company without a page finds candidates.
 - ``prop=pageprops`` (disambiguation pages), ``redirects`` (followed as the pages are now),
   title normalisation, missing and invalid titles, at most 50 titles a query.
 
@@ -38,7 +56,7 @@ For tests and benchmarks it also has a control API under ``/__control__/``: queu
 (HTTP 429/503 with Retry-After, maxlag refusals, 500s) for a title, a number of times or
 for a number of seconds (an outage), add latency to every answer, save an edit now
 (``POST /__control__/edit``), read back the requests it got (and how many were of each
-mode: latest, history, revids, extracts) and the most it ever had in flight at once.
+mode: latest, history, revids, extracts, links, search) and the most it ever had in flight at once.
 ``DELETE`` forgets faults, requests and edits.
 
 Run: ``python -m dev.standins.wikipedia_api --port 8951``
@@ -51,6 +69,7 @@ import json
 import re
 import threading
 import time
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -69,8 +88,10 @@ from dev.standins.wikipedia_pages import (
     normalise_title,
     parse_timestamp,
     section_zero,
+    synthetic_number,
     synthetic_page,
     synthetic_page_of,
+    title_key,
 )
 
 ILLEGAL_TITLE_CHARS = re.compile(r"[#<>\[\]|{}]")
@@ -84,9 +105,14 @@ MAX_INTRO_EXTRACTS = 20
 MAX_REVISIONS = 500
 MAX_REVISIONS_WITH_CONTENT = 50
 DEFAULT_REVISIONS = 10
+# prop=links and list=search: the most per answer (pllimit, srlimit; 10 by default).
+MAX_LINKS = MAX_SEARCH_RESULTS = 500
+# A search result's snippet: about this many characters of the lead around the first match.
+SNIPPET_CHARS = 150
+WORD = re.compile(r"\w+")
 # The parameters that make prop=revisions enumerate one page's history.
 HISTORY_PARAMS = ("rvlimit", "rvstart", "rvend", "rvstartid", "rvendid", "rvuser", "rvexcludeuser")
-MODES = ("latest", "history", "revids", "extracts")
+MODES = ("latest", "history", "revids", "extracts", "links", "search")
 # MediaWiki's messages, with its <var> markup turned into quotes as the API turns it.
 SINGLE_PAGE_ONLY = (
     '"titles", "pageids" or a generator was used to supply multiple pages, but the "rvlimit",'
@@ -116,11 +142,16 @@ def enumerates_history(params: dict[str, str]) -> bool:
 
 
 def request_mode(params: dict[str, str]) -> str:
-    """What a request asks for, as the stats count it: revisions by id, one page's
-    history, pages' latest revisions, intros (extracts), or something else."""
+    """What a request asks for, as the stats count it: revisions by id, a search (listed,
+    or generating the pages whose revisions come), pages' links, one page's history,
+    pages' latest revisions, intros (extracts), or something else."""
     modules = params.get("prop", "").split("|")
     if params.get("revids"):
         return "revids"
+    if "search" in params.get("list", "").split("|") or params.get("generator") == "search":
+        return "search"
+    if "links" in modules:
+        return "links"
     if "revisions" in modules:
         return "history" if enumerates_history(params) else "latest"
     return "extracts" if "extracts" in modules else "other"
@@ -134,9 +165,17 @@ class ApiError(Exception):
         self.code, self.info = code, info
 
 
+def fold(text: str) -> str:
+    """A word as search compares it: case and accents folded ("Nestlé" finds "nestle")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 @dataclass(frozen=True)
 class RevisionsAsked:
     """The ``rv*`` parameters of a prop=revisions query, checked as MediaWiki checks them."""
+
+    module = "revisions"  # where its warnings and limits are reported
 
     props: frozenset[str]
     slots: bool  # rvslots given: content under slots.main
@@ -161,7 +200,7 @@ class RevisionsAsked:
             raise ApiError("badvalue", f'Unrecognized value for parameter "rvdir": {direction}.')
         warnings = [] if "rvslots" in params or "content" not in props else [LEGACY_SLOTS]
         cap = MAX_REVISIONS_WITH_CONTENT if "content" in props else MAX_REVISIONS
-        limit, max_limit = _limit(params.get("rvlimit"), cap, warnings)
+        limit, max_limit = _limit(params.get("rvlimit"), cap, warnings, "rvlimit")
         history = enumerates_history(params)
         return cls(
             props=props,
@@ -237,23 +276,159 @@ class RevisionsAsked:
         return shown
 
 
-def _limit(raw: str | None, cap: int, warnings: list[str]) -> tuple[int, int | None]:
+@dataclass(frozen=True)
+class LinksAsked:
+    """The ``pl*`` parameters of a prop=links query."""
+
+    module = "links"
+    articles: bool  # plnamespace lets namespace 0 through (the only one the stand-in has)
+    limit: int  # links per answer, over all the pages asked
+    resume: tuple[int, int, bytes] | None  # plcontinue: page id, namespace, title key
+    max_limit: int | None
+    warnings: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, params: dict[str, str]) -> LinksAsked:
+        warnings: list[str] = []
+        limit, max_limit = _limit(params.get("pllimit"), MAX_LINKS, warnings, "pllimit")
+        namespaces = params.get("plnamespace", "0").split("|")
+        resume = None
+        if "plcontinue" in params:
+            pageid, namespace, title = [*params["plcontinue"].split("|", 2), "", ""][:3]
+            if not (pageid.isdigit() and namespace.isdigit() and title):
+                raise ApiError("badcontinue", BAD_CONTINUE)
+            resume = int(pageid), int(namespace), title.encode("utf-8")
+        articles = "0" in namespaces or "*" in namespaces
+        return cls(articles, limit, resume, max_limit, tuple(warnings))
+
+    def show(self, entries: list[Page | dict[str, Any]], pages: list[dict[str, Any]]) -> str | None:
+        """Add their links to the pages shown, MediaWiki's order being page id, namespace,
+        title, across all the pages; the plcontinue of the links left for the next answer."""
+        shown_of = {
+            page.pageid: shown
+            for page, shown in zip(entries, pages, strict=True)
+            if isinstance(page, Page)
+        }
+        listed = sorted(
+            (pageid, 0, title_key(title), title)
+            for pageid, page in {p.pageid: p for p in entries if isinstance(p, Page)}.items()
+            for title in (page.links if self.articles else ())
+        )
+        if self.resume:
+            listed = [link for link in listed if link[:3] >= self.resume]
+        for pageid, namespace, _, title in listed[: self.limit]:
+            shown_of[pageid].setdefault("links", []).append({"ns": namespace, "title": title})
+        if len(listed) <= self.limit:
+            return None
+        pageid, namespace, key, _ = listed[self.limit]
+        return f"{pageid}|{namespace}|{key.decode('utf-8')}"
+
+
+@dataclass(frozen=True)
+class SearchAsked:
+    """The parameters of list=search (``sr*``) or generator=search (``gsr*``)."""
+
+    module = "search"
+    words: tuple[str, ...]  # folded
+    articles: bool  # srnamespace lets namespace 0 through
+    limit: int
+    offset: int
+    max_limit: int | None
+    warnings: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, params: dict[str, str], prefix: str) -> SearchAsked:
+        query = params.get(f"{prefix}search", "")
+        if not query.strip():
+            raise ApiError("missingparam", f'The "{prefix}search" parameter must be set.')
+        warnings: list[str] = []
+        limit, max_limit = _limit(
+            params.get(f"{prefix}limit"), MAX_SEARCH_RESULTS, warnings, f"{prefix}limit"
+        )
+        raw_offset = params.get(f"{prefix}offset", "0")
+        try:
+            offset = max(0, int(raw_offset))
+        except ValueError:
+            info = f'Invalid value "{raw_offset}" for integer parameter "{prefix}offset".'
+            raise ApiError("badinteger", info) from None
+        namespaces = params.get(f"{prefix}namespace", "0").split("|")
+        words = tuple(dict.fromkeys(fold(word) for word in WORD.findall(query)))
+        articles = "0" in namespaces or "*" in namespaces
+        return cls(words, articles, limit, offset, max_limit, tuple(warnings))
+
+    def rank(self, page: Page) -> tuple[int, int, bytes] | None:
+        """Where ``page`` comes among the hits (lower first), or None if it is not one:
+        every word must be in its title or its lead. First a title that is the query,
+        then titles with all the words, then pages matching in their text only; within
+        each, more occurrences of the words first, then by title."""
+        title_words = [fold(word) for word in WORD.findall(page.title)]
+        text_words = [fold(word) for word in WORD.findall(page.latest.text or "")]
+        if not self.words or not set(self.words) <= {*title_words, *text_words}:
+            return None
+        if title_words == list(self.words):
+            tier = 0
+        elif set(self.words) <= set(title_words):
+            tier = 1
+        else:
+            tier = 2
+        occurrences = sum(word in self.words for word in (*title_words, *text_words))
+        return tier, -occurrences, title_key(page.title)
+
+    def result(self, page: Page) -> dict[str, Any]:
+        """A hit as CirrusSearch lists it, whatever ``srprop`` asked for."""
+        text = page.latest.text or ""
+        return {
+            "ns": 0,
+            "title": page.title,
+            "pageid": page.pageid,
+            "size": page.latest.size,
+            "wordcount": len(text.split()),  # of the lead: the stand-in's only plain text
+            "snippet": self.snippet(text),
+            "timestamp": iso_timestamp(page.latest.timestamp),
+        }
+
+    def snippet(self, text: str) -> str:
+        """About SNIPPET_CHARS of the lead from the sentence of the first match (its
+        start when only the title matched), HTML-escaped, the words highlighted."""
+        matches = [m for m in WORD.finditer(text) if fold(m.group()) in self.words]
+        start = 0
+        if matches:
+            first = matches[0].start()
+            start = max(
+                (b.end() for b in SENTENCE_END.finditer(text) if b.end() <= first), default=0
+            )
+            if first - start > SNIPPET_CHARS // 2:  # a long sentence: from a word before
+                start = text.find(" ", first - SNIPPET_CHARS // 3) + 1
+        end = len(text)
+        if end - start > SNIPPET_CHARS:
+            end = max(text.rfind(" ", start, start + SNIPPET_CHARS), start + 1)
+        pieces, at = [], start
+        for match in matches:
+            if start <= match.start() and match.end() <= end:
+                pieces.append(escape(text[at : match.start()], quote=False))
+                pieces.append(f'<span class="searchmatch">{escape(match.group())}</span>')
+                at = match.end()
+        pieces.append(escape(text[at:end], quote=False))
+        return "".join(pieces)
+
+
+def _limit(raw: str | None, cap: int, warnings: list[str], name: str) -> tuple[int, int | None]:
     if raw is None:
-        return DEFAULT_REVISIONS, None
+        return DEFAULT_REVISIONS, None  # 10, for rvlimit, pllimit and srlimit alike
     if raw == "max":
         return cap, cap
     try:
         asked = int(raw)
     except ValueError:
         raise ApiError(
-            "badinteger", f'Invalid value "{raw}" for integer parameter "rvlimit".'
+            "badinteger", f'Invalid value "{raw}" for integer parameter "{name}".'
         ) from None
     # Out of range is not an error: the API clamps the value and says so.
     if asked > cap:
-        warnings.append(f'"rvlimit" may not be over {cap} (set to {asked}) for users.')
+        warnings.append(f'"{name}" may not be over {cap} (set to {asked}) for users.')
         return cap, None
     if asked < 1:
-        warnings.append(f'"rvlimit" may not be less than 1 (set to {asked}).')
+        warnings.append(f'"{name}" may not be less than 1 (set to {asked}).')
         return 1, None
     return asked, None
 
@@ -361,6 +536,23 @@ class Corpus:
                 return page, revision
         return None
 
+    def search(self, asked: SearchAsked) -> tuple[int, list[Page]]:
+        """How many articles match, and the ones of this answer, ranked. Only articles:
+        no redirects and no made-up companies (the wiki's search index has the former as
+        their targets, and the latter exist for load tests only); edits count."""
+        if not asked.articles:
+            return 0, []
+        pages = ({**self.articles, **self._edited}).values()
+        ranked = sorted(
+            (key, page)
+            for page in pages
+            if page.redirect_target is None
+            and synthetic_number(page.title) is None
+            and (key := asked.rank(page)) is not None
+        )
+        hits = [page for _, page in ranked]
+        return len(hits), hits[asked.offset : asked.offset + asked.limit]
+
     def html(self, path: str, query: dict[str, list[str]]) -> tuple[int, str]:
         """The two pages the results page links to, so its links work in the demo: an
         article (``/wiki/<title>``: its lead now) and a diff
@@ -397,33 +589,95 @@ class Corpus:
         finished = set(params.get("continue", "").partition("||")[2].split("|"))
         running = [module for module in modules if module not in finished]
         revisions = RevisionsAsked.parse(params) if "revisions" in running else None
+        links = LinksAsked.parse(params) if "links" in running else None
         if params.get("revids"):
             return self._by_revids(params, modules, running, revisions)
+        asked: list[Any] = [revisions, links]
+        query, listed = self._lists(params, asked)
         requested = [t for t in params.get("titles", "").split("|") if t]
         if len(requested) > MAX_TITLES:
             info = f'Too many values supplied for parameter "titles". The limit is {MAX_TITLES}.'
             raise ApiError("toomanyvalues", info)
-        normalized, redirects, entries = self._resolve(requested, bool(params.get("redirects")))
+        if params.get("generator"):
+            entries, generated, generator = self._generated(params, requested, asked)
+            normalized: list[dict] = []
+            redirects: list[dict] = []
+        else:
+            generated, generator = {}, ({}, {})
+            follow = bool(params.get("redirects"))
+            normalized, redirects, entries = self._resolve(requested, follow)
         found = [entry for entry in entries if isinstance(entry, Page)]
         if revisions and revisions.history and len(found) > 1:
             raise ApiError("invalidparammix", SINGLE_PAGE_ONLY)
         sentences = int(params["exsentences"]) if params.get("exsentences") else None
         pages = [
-            self._shown(entry, running, sentences) if isinstance(entry, Page) else entry
+            self._shown(entry, running, sentences, generated.get(entry.pageid))
+            if isinstance(entry, Page)
+            else entry
             for entry in entries
         ]
         continuing: dict[str, Any] = {}
         if revisions:
             more = _show_revisions(revisions, entries, pages)
             continuing |= {"rvcontinue": more} if more else {}
+        if links:
+            more = links.show(entries, pages)
+            continuing |= {"plcontinue": more} if more else {}
         if params.get("exintro") and "extracts" in running and _trim_intros(pages):
             continuing["excontinue"] = MAX_INTRO_EXTRACTS
-        query: dict[str, Any] = {"pages": pages}
+        # A list alone has no pages; a generator that found none has no query at all.
+        if pages or not (params.get("generator") or (params.get("list") and not requested)):
+            query["pages"] = pages
         if normalized:
             query["normalized"] = normalized
         if redirects:
             query["redirects"] = redirects
-        return _answer(query, modules, continuing, revisions)
+        return _answer(query, modules, continuing, asked, listed=listed, generator=generator)
+
+    def _lists(
+        self, params: dict[str, str], asked: list[Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The list modules' part of the query (list=search the only one), and their
+        continuation."""
+        query: dict[str, Any] = {}
+        listed: dict[str, Any] = {}
+        for name in (name for name in params.get("list", "").split("|") if name):
+            if name != "search":
+                raise ApiError("badvalue", f'Unrecognized value for parameter "list": {name}.')
+            search = SearchAsked.parse(params, "sr")
+            asked.append(search)
+            total, hits = self.search(search)
+            query |= {
+                "searchinfo": {"totalhits": total},
+                "search": [search.result(hit) for hit in hits],
+            }
+            if search.offset + len(hits) < total:
+                listed["sroffset"] = search.offset + len(hits)
+        return query, listed
+
+    def _generated(
+        self, params: dict[str, str], requested: list[str], asked: list[Any]
+    ) -> tuple[list[Page], dict[int, int], tuple[dict[str, Any], dict[str, Any]]]:
+        """generator=search: the pages found, each one's rank (its "index"), and the
+        generator's parameters of this answer and of the next one."""
+        if params["generator"] != "search":
+            info = f'Unrecognized value for parameter "generator": {params["generator"]}.'
+            raise ApiError("badvalue", info)
+        if requested:
+            info = 'The parameters "generator" and "titles" can not be used together.'
+            raise ApiError("invalidparammix", info)
+        search = SearchAsked.parse(params, "gsr")
+        asked.append(search)
+        total, hits = self.search(search)
+        ranks = {page.pageid: search.offset + n for n, page in enumerate(hits, 1)}
+        following = search.offset + len(hits)
+        generator = (
+            {"gsroffset": search.offset} if "gsroffset" in params else {},
+            {"gsroffset": following} if following < total else {},
+        )
+        # The page set holds them by page id, not in the generator's order: the rank is
+        # each page's "index".
+        return sorted(hits, key=lambda page: page.pageid), ranks, generator
 
     def _resolve(
         self, requested: list[str], follow_redirects: bool
@@ -496,11 +750,15 @@ class Corpus:
         query: dict[str, Any] = {"pages": pages}
         if missing:
             query["badrevids"] = missing
-        return _answer(query, modules, {}, revisions)
+        return _answer(query, modules, {}, [revisions])
 
     @staticmethod
-    def _shown(page: Page, modules: list[str], sentences: int | None) -> dict[str, Any]:
+    def _shown(
+        page: Page, modules: list[str], sentences: int | None, index: int | None = None
+    ) -> dict[str, Any]:
         shown: dict[str, Any] = {"pageid": page.pageid, "ns": 0, "title": page.title}
+        if index is not None:
+            shown["index"] = index
         if "extracts" in modules:
             shown["extract"] = (
                 first_sentences(page.extract, sentences) if sentences else page.extract
@@ -543,26 +801,49 @@ def _trim_intros(pages: list[dict[str, Any]]) -> bool:
     return len(with_extract) > MAX_INTRO_EXTRACTS
 
 
+# The continuation parameter of each prop module.
+CONTINUED_BY = {"excontinue": "extracts", "rvcontinue": "revisions", "plcontinue": "links"}
+
+
 def _answer(
     query: dict[str, Any],
     modules: list[str],
     continuing: dict[str, Any],
-    revisions: RevisionsAsked | None,
+    asked: list[Any],
+    listed: dict[str, Any] | None = None,
+    generator: tuple[dict[str, Any], dict[str, Any]] = ({}, {}),
 ) -> dict[str, Any]:
-    """The whole answer: ``continue`` (naming the modules that finished) or
-    ``batchcomplete``, warnings and limits, and the query."""
+    """The whole answer: ``continue`` and ``batchcomplete`` as MediaWiki's continuation
+    manager sets them, warnings and limits of the modules ``asked``, and the query.
+
+    ``continuing`` holds the prop modules' continuation, ``listed`` the list modules', and
+    ``generator`` the generator's parameters of this answer and of the next. While prop
+    modules continue, the batch of pages is not complete: the generator stays where it is
+    and ``continue`` names the modules that finished (``||pageprops``). Once they are
+    done, the generator moves on (``gsroffset||``, the prop modules starting again on its
+    next pages) and a list continues alone (``-||``), the batch complete either way."""
+    now, following = generator
+    data = dict(listed or {})
     if continuing:
-        continued = {"extracts"} if "excontinue" in continuing else set()
-        continued |= {"revisions"} if "rvcontinue" in continuing else set()
-        done = "|".join(module for module in modules if module not in continued)
-        answer: dict[str, Any] = {"continue": continuing | {"continue": f"||{done}"}}
+        continued = {CONTINUED_BY[name] for name in continuing}
+        done = [module for module in modules if module not in continued]
+        data |= continuing | now
+        keys, complete = "|".join(now), False
+    elif following:
+        data |= following
+        keys, done, complete = "|".join(following), [], True
     else:
-        answer = {"batchcomplete": True}
-    if revisions and revisions.warnings:
-        answer["warnings"] = {"revisions": {"warnings": "\n".join(revisions.warnings)}}
-    if revisions and revisions.max_limit:
-        answer["limits"] = {"revisions": revisions.max_limit}
-    return answer | {"query": query}
+        keys, done, complete = "-", [], True
+    answer: dict[str, Any] = {"batchcomplete": True} if complete else {}
+    if data:
+        answer["continue"] = data | {"continue": f"{keys}||{'|'.join(done)}"}
+    warnings = {a.module: {"warnings": "\n".join(a.warnings)} for a in asked if a and a.warnings}
+    if warnings:
+        answer["warnings"] = warnings
+    limits = {a.module: a.max_limit for a in asked if a and a.max_limit}
+    if limits:
+        answer["limits"] = limits
+    return answer | ({"query": query} if query else {})
 
 
 class State:

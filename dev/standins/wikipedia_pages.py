@@ -4,13 +4,14 @@ A :class:`Page` is a title, a page id and its revisions, oldest first. Pages com
 YAML corpus (``wikipedia_corpus.yaml``, whose header documents the format and the timeline
 facts tests may rely on), from :func:`synthetic_page` for the made-up
 ``Synthetic Company <n>`` articles, and from edits saved through the control API. What a
-page is now (a redirect, a disambiguation page, its extract) is read from its latest
-revision, as on the wiki.
+page is now (a redirect, a disambiguation page, its extract, the articles it links to) is
+read from its latest revision, as on the wiki.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -27,6 +28,28 @@ DISAMBIGUATION = re.compile(
 # A heading is a line that starts and ends with "=" ("== History =="); section 0 is what
 # comes before the first one.
 HEADING = re.compile(r"^=[^\n]*=[ \t]*$", re.MULTILINE)
+# A wikilink, innermost first: [[Target]], [[Target|text]], [[Target#Section|text]]. A
+# link inside a file's caption is found on its own; the file link around it is not (its
+# caption holds brackets), which is right, as a file link is not an article link.
+WIKILINK = re.compile(r"\[\[([^\[\]|]*)(?:\|[^\[\]]*)?\]\]")
+# What the parser never reads as links: comments and nowiki'd text.
+UNPARSED = re.compile(r"<!--.*?-->|<nowiki>.*?</nowiki>", re.DOTALL | re.IGNORECASE)
+# The prefixes that make a link leave namespace 0: the English Wikipedia's namespaces and
+# their aliases (talk namespaces too), and the interwiki and language prefixes it uses
+# most. A colon after anything else stays in the title, as in "Star Wars: Episode I".
+NAMESPACE_PREFIXES = frozenset(
+    "talk user wikipedia wp project image file mediawiki template help category portal "
+    "draft timedtext module special media book education program gadget topic "
+    "wikt wiktionary w commons c meta m metawikimedia species wikispecies b wikibooks n "
+    "wikinews q wikiquote s wikisource v wikiversity voy wikivoyage d wikidata mw "
+    "mediawikiwiki phab phabricator foundation wmf wikimedia outreach incubator "
+    "en de fr es it pt nl pl ru ja zh sv uk ar fa he ko vi id tr cs fi no da hu ro el "
+    "simple".split()
+) | frozenset(
+    f"{name} talk"
+    for name in "user wikipedia project image file mediawiki template help category portal "
+    "draft timedtext module".split()
+)
 # Made-up companies: the number is written as Python writes it, so a page has one title.
 SYNTHETIC = re.compile(r"Synthetic Company (0|[1-9][0-9]{0,7})")
 SYNTHETIC_PAGEIDS = 900_000_000
@@ -48,6 +71,26 @@ def normalise_title(title: str) -> str:
     """MediaWiki title normalisation: underscores to spaces, one space, first letter upper."""
     title = " ".join(title.replace("_", " ").split())
     return title[:1].upper() + title[1:]
+
+
+def title_key(title: str) -> bytes:
+    """How MediaWiki's database orders titles: by their bytes, with underscores."""
+    return title.replace(" ", "_").encode("utf-8")
+
+
+def article_link(target: str) -> str | None:
+    """The article a link's target names (normalised like a title), or None when the link
+    leaves namespace 0 (a file, a category, another wiki...) or stays on the page."""
+    target = html.unescape(target).strip()
+    if target.startswith(":"):  # [[:Category:X]] links to the category itself
+        target = target[1:]
+    prefix, colon, _ = target.partition(":")
+    if colon and " ".join(prefix.replace("_", " ").split()).casefold() in NAMESPACE_PREFIXES:
+        return None
+    target = target.partition("#")[0].strip()
+    if not target or target.startswith("/") or re.search(r"[<>\[\]{}|]", target):
+        return None
+    return normalise_title(target)
 
 
 def iso_timestamp(moment: datetime) -> str:
@@ -111,6 +154,19 @@ class Page:
     @property
     def disambiguation(self) -> bool:
         return bool(DISAMBIGUATION.search(self.latest.wikitext))
+
+    @property
+    def links(self) -> tuple[str, ...]:
+        """The articles (namespace 0) the latest revision's whole wikitext links to, once
+        each, in MediaWiki's order: by title as the database keys it (underscores, bytes).
+        A redirect's link is its target. Templates are not expanded, so the links they
+        would make are not here; links written in their parameters are."""
+        found = {
+            title
+            for raw in WIKILINK.findall(UNPARSED.sub("", self.latest.wikitext))
+            if (title := article_link(raw)) is not None
+        }
+        return tuple(sorted(found, key=title_key))
 
     @property
     def extract(self) -> str:

@@ -1,5 +1,5 @@
 """The stand-ins' own logic: MediaWiki title rules, sentence cuts, revision histories and
-their API answers, sentiment and labels."""
+their API answers, links and search, sentiment and labels."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from dev.standins.aws_server import batch_sentiment, label_image, score_sentiment
 from dev.standins.wikipedia_api import Corpus, first_sentences, normalise_title, request_mode
-from dev.standins.wikipedia_pages import iso_timestamp, load_corpus
+from dev.standins.wikipedia_pages import article_link, iso_timestamp, load_corpus
 
 
 @pytest.mark.parametrize(
@@ -511,8 +511,123 @@ def test_bad_revision_parameters_are_refused(params, code):
         pytest.param({"prop": "revisions", "titles": "A", "rvlimit": "5"}, "history", id="history"),
         pytest.param({"prop": "revisions", "titles": "A", "rvdir": "newer"}, "history", id="newer"),
         pytest.param({"prop": "revisions", "revids": "1|2"}, "revids", id="revids"),
+        pytest.param({"prop": "links", "titles": "Delta"}, "links", id="links"),
+        pytest.param({"list": "search", "srsearch": "Globex"}, "search", id="search"),
+        pytest.param(
+            {"generator": "search", "gsrsearch": "Globex", "prop": "revisions"},
+            "search",
+            id="generator-search",
+        ),
         pytest.param({"meta": "siteinfo"}, "other", id="other"),
     ],
 )
 def test_requests_are_counted_by_mode(params, mode):
     assert request_mode(params) == mode
+
+
+@pytest.mark.parametrize(
+    ("target", "title"),
+    [
+        pytest.param("delta_air Lines", "Delta air Lines", id="normalised"),
+        pytest.param("Delta Air Lines#History", "Delta Air Lines", id="section"),
+        pytest.param("Benjamin Moore &amp; Co.", "Benjamin Moore & Co.", id="entity"),
+        pytest.param("Star Wars: Episode I", "Star Wars: Episode I", id="colon-in-a-title"),
+        pytest.param(":Delta", "Delta", id="leading-colon"),
+        pytest.param("File:Delta uc lc.svg", None, id="file"),
+        pytest.param("image:x.png", None, id="image"),
+        pytest.param(":Category:Mercury (planet)", None, id="category-page"),
+        pytest.param("Help talk:Links", None, id="talk-namespace"),
+        pytest.param("wikt:delta", None, id="interwiki"),
+        pytest.param("fr:Delta", None, id="language"),
+        pytest.param("#Companies", None, id="same-page"),
+    ],
+)
+def test_a_links_target(target, title):
+    assert article_link(target) == title
+
+
+def links(corpus: Corpus = CORPUS, **params: str) -> dict:
+    return corpus.query({"action": "query", "formatversion": "2", "prop": "links"} | params)
+
+
+def test_links_honour_the_namespace_and_refuse_a_bad_continuation():
+    assert "links" not in links(titles="Delta", plnamespace="14")["query"]["pages"][0]
+    assert len(links(titles="Delta", plnamespace="0|14")["query"]["pages"][0]["links"]) == 8
+    assert links(titles="Delta", plcontinue="Delta_Air_Lines")["error"]["code"] == "badcontinue"
+    resumed = links(titles="Delta", plcontinue="8321|0|Greek_alphabet")["query"]["pages"][0]
+    assert [link["title"] for link in resumed["links"]] == ["Greek alphabet", "River delta"]
+    assert links(titles="Delta", pllimit="600")["warnings"] == {
+        "links": {"warnings": '"pllimit" may not be over 500 (set to 600) for users.'}
+    }
+
+
+def search(corpus: Corpus = CORPUS, **params: str) -> dict:
+    return corpus.query({"action": "query", "formatversion": "2", "list": "search"} | params)
+
+
+def titles_found(words: str, corpus: Corpus = CORPUS) -> list[str]:
+    return [hit["title"] for hit in search(corpus, srsearch=words)["query"]["search"]]
+
+
+def test_search_ranks_the_title_asked_for_then_titles_then_texts():
+    found = titles_found("delta")
+    assert found[0] == "Delta"
+    assert set(found) == {  # not the redirect Delta Airlines
+        "Delta",
+        "Delta Air Lines",
+        "Delta Faucet Company",
+        "Delta Electronics",
+        "Delta (rocket family)",
+        "River delta",
+    }
+    # Titles with every word before matches in the text only ("Air" is not in those).
+    assert titles_found("delta air lines")[0] == "Delta Air Lines"
+    assert titles_found("Mercury marine") == ["Mercury Marine"]
+    assert titles_found("nestle") == titles_found("NESTLÉ") == ["Nestlé"]  # accents folded
+    assert titles_found("Synthetic Company 4") == []  # made-up companies are not indexed
+
+
+def test_search_sees_edits_but_not_redirects():
+    corpus = Corpus()
+    corpus.edit("Globex Corporation", "Globex sells widgets.", "Globex sells widgets.")
+    assert titles_found("Globex Corporation", corpus) == [
+        "Globex Corporation",  # the title asked for
+        "Hank Scorpio",
+        "CME Globex",
+    ]
+    corpus.edit("Hank Scorpio", "#REDIRECT [[The Simpsons]]")
+    assert titles_found("Globex Corporation", corpus) == ["Globex Corporation", "CME Globex"]
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        pytest.param({"list": "search"}, "missingparam", id="no-words"),
+        pytest.param({"list": "search", "srsearch": "x", "srlimit": "many"}, "badinteger"),
+        pytest.param({"list": "search", "srsearch": "x", "sroffset": "next"}, "badinteger"),
+        pytest.param({"list": "allpages"}, "badvalue", id="another-list"),
+        pytest.param({"generator": "allpages"}, "badvalue", id="another-generator"),
+        pytest.param(
+            {"generator": "search", "gsrsearch": "x", "titles": "Delta"},
+            "invalidparammix",
+            id="generator-and-titles",
+        ),
+        pytest.param({"generator": "search"}, "missingparam", id="generator-without-words"),
+    ],
+)
+def test_bad_search_parameters_are_refused(params, code):
+    assert CORPUS.query({"action": "query"} | params)["error"]["code"] == code
+
+
+def test_the_new_candidate_pages_say_what_they_are_in_their_first_sentence():
+    first = {
+        title: first_sentences(CORPUS.find(title).latest.text, 1)
+        for title in ("Delta Air Lines", "Mercury Records", "Mercury Marine")
+    }
+    assert first["Delta Air Lines"].startswith(
+        "Delta Air Lines is a major American airline headquartered in Atlanta"
+    )
+    assert first["Mercury Records"].startswith("Mercury Records is an American record label")
+    assert "manufacturer of marine engines" in first["Mercury Marine"]
+    assert CORPUS.find("Mercury").disambiguation
+    assert CORPUS.find("Delta Airlines").redirect_target == "Delta Air Lines"
