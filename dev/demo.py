@@ -5,9 +5,12 @@ seed and pool, runs both DAGs with ``airflow dags test`` (company_sentiment for
 ``--date``, today by default; image_labels for now, whatever ``--date`` says: it crawls
 today's web and refuses past dates) and prints what they produced: one line per company
 with its sentiment, and one line per labelled image with the run's counts and skips.
-Then a short backfill of company_sentiment over three past dates in which some articles
-of the local Wikipedia changed, and the companies whose sentiment changed with them,
-each date naming the revision it read.
+Then the reviews company_review would ask a person for the companies that run filed as
+ambiguous or missing, with their candidate articles (the demo has no UI to answer them
+in: ``make airflow`` does; nothing is marked as asked). Then a short backfill of
+company_sentiment over three past dates in which some articles of the local Wikipedia
+changed, and the companies whose sentiment changed with them, each date naming the
+revision it read.
 The stand-ins are stopped at the end (also on failure or Ctrl-C), so running it again
 starts clean; stand-ins that were already running (for ``make airflow-up``) are used and
 left running.
@@ -89,6 +92,21 @@ def _changes(files: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def _reviews(reviews: list) -> str:
+    """The questions company_review would ask, each candidate with its first sentence."""
+    lines = []
+    for review in reviews:
+        lines.append(f"{review['company']} ({review['status']}):")
+        for number, candidate in enumerate(review["candidates"], start=1):
+            sentence = candidate["sentence"]
+            lines.append(
+                f"  {number:>2}. {candidate['title']}: "
+                f"{sentence[:70] + '...' if len(sentence) > 70 else sentence}"
+            )
+        lines.append("      or: None of these / Ask again later")
+    return "\n".join(lines)
+
+
 def _image_summary(report: dict, items: list[dict]) -> str:
     lines = [f"{'image':<14} {'from':<28} {'size':>9}  labels"]
     for item in sorted(items, key=lambda item: item["source_url"]):
@@ -159,6 +177,7 @@ def main() -> None:
         # Reading the results back is the demo's business; the hook's credential notes are not.
         os.environ.update(env, AIRFLOW__LOGGING__NAMESPACE_LEVELS="airflow.providers=WARNING")
         from enrichment import aws, storage
+        from enrichment.company_review import tasks as review
         from enrichment.company_sentiment.result_file import result_key
         from enrichment.company_sentiment.settings import SentimentSettings
         from enrichment.image_labels.keys import report_key
@@ -170,6 +189,15 @@ def main() -> None:
         print()
         print(_summary(storage.get_text(s3, sentiment.bucket, key)))
         print(f"\nResult: s3://{sentiment.bucket}/{key}\n")
+        event = {
+            "uri": f"s3://{sentiment.bucket}/{key}",
+            "companies_table": sentiment.companies_table,
+        }
+        filed = review.filed_companies(s3, [event | {"timestamp": datetime.now(UTC)}])
+        slots = aws.dynamodb_table(sentiment.request_slots_table)
+        print(f"company_review would ask a person about {len(filed)} companies:")
+        print(_reviews(review.reviews_for(filed, slots, sentiment.wikipedia_slots)))
+        print("(answer such reviews in the Airflow UI's Required actions: make airflow)\n")
         backfilled = {
             day: storage.get_text(
                 s3,

@@ -41,7 +41,7 @@ class WikipediaControl:
 
     def stats(self) -> dict:
         """Requests since the last reset (in all, and ``requests_by_mode``: latest, history,
-        revids, extracts), and the most ever in flight at once."""
+        revids, extracts, links, search), and the most ever in flight at once."""
         return self._call("GET", "/__control__/stats")
 
     def latency(self, seconds: float) -> None:

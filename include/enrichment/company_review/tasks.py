@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from enrichment import aws
 from enrichment.company_review import review_items
 from enrichment.company_review.candidates import CandidateFinder, Lookup
-from enrichment.company_review.questions import Review, answer
+from enrichment.company_review.questions import CandidateLink, Review, answer
 from enrichment.company_review.settings import ReviewSettings
 from enrichment.company_sentiment import wikipedia
 from enrichment.results_page.sentiment_history import parse
@@ -41,28 +41,35 @@ class Filed:
 
 def filed_companies(s3, events: Iterable[Mapping[str, Any]]) -> list[Filed]:
     """The companies to review in the result files of ``events`` (the asset events'
-    extras, ``uri`` and ``companies_table``, and their ``timestamp``), each once, a later
-    file's row winning."""
-    filed: dict[tuple[str, str], Filed] = {}
-    for extra in events:
+    extras, ``uri`` and ``companies_table``, and their ``timestamp``).
+
+    A result file has a row for every company of its table, so the newest file of each
+    table says all there is to review in it: the first review run after company_review is
+    unpaused gets every event since the beginning, or a backfill's thirty, and reads one
+    file per table.
+    """
+    newest: dict[str, Mapping[str, Any]] = {}
+    for extra in sorted(events, key=lambda extra: extra["timestamp"]):
         uri, table = extra.get("uri", ""), extra.get("companies_table", "")
-        parts = urlsplit(uri)
-        if parts.scheme != "s3" or not table:
+        if urlsplit(uri).scheme != "s3" or not table:
             log.warning("Skipping an event without a result file or table: %s", dict(extra))
             continue
+        newest[table] = extra
+    filed: list[Filed] = []
+    for table, extra in newest.items():
+        parts = urlsplit(extra["uri"])
         data = s3.get_object(Bucket=parts.netloc, Key=parts.path.lstrip("/"))["Body"].read()
-        parsed = parse(data, uri.rsplit(".", 1)[-1])
+        parsed = parse(data, extra["uri"].rsplit(".", 1)[-1])
         if parsed.problem:
-            log.warning("Skipping %s: %s", uri, parsed.problem)
+            log.warning("Skipping %s: %s", extra["uri"], parsed.problem)
             continue
-        for row in parsed.rows.values():
-            if row.status in TO_REVIEW:
-                title = row.wikipedia_title or row.name
-                filed[table, row.name] = Filed(
-                    table, row.name, row.status, title, extra["timestamp"]
-                )
-        log.info("%s: %d companies to review so far", uri, len(filed))
-    return list(filed.values())
+        rows = [row for row in parsed.rows.values() if row.status in TO_REVIEW]
+        filed += [
+            Filed(table, row.name, row.status, row.wikipedia_title or row.name, extra["timestamp"])
+            for row in rows
+        ]
+        log.info("%s: %d companies to review", extra["uri"], len(rows))
+    return filed
 
 
 def open_reviews(
@@ -88,33 +95,38 @@ def open_reviews(
             timeout=settings.timeout,
         ):
             opened.append(filed)
-    if not opened:
+    slots_table = dynamodb.Table(settings.request_slots_table)
+    return reviews_for(opened, slots_table, settings.wikipedia_slots)
+
+
+def reviews_for(filed: list[Filed], slots_table, slots: int) -> list[Review]:
+    """The review of each of ``filed``: its candidates, each with its first sentence and
+    link, found holding the deployment's ``slots`` Wikipedia request slots."""
+    if not filed:
         return []
-    slots = wikipedia.request_slots_in(
-        dynamodb.Table(settings.request_slots_table), settings.wikipedia_slots
-    )
     site = wikipedia.site_url()
     with wikipedia.WikipediaClient() as client:
-        found = CandidateFinder(client, slots).find(
-            [Lookup(f.name, f.status, f.title) for f in opened]
-        )
+        finder = CandidateFinder(client, wikipedia.request_slots_in(slots_table, slots))
+        found = finder.find([Lookup(f.name, f.status, f.title) for f in filed])
     reviews = []
-    for filed in opened:
+    for company in filed:
         candidates = [
-            {"title": c.title, "sentence": c.sentence, "url": wikipedia.article_url(site, c.title)}
-            for c in found[filed.name]
+            CandidateLink(
+                title=c.title, sentence=c.sentence, url=wikipedia.article_url(site, c.title)
+            )
+            for c in found[company.name]
         ]
         reviews.append(
             Review(
-                company=filed.name,
-                table=filed.table,
-                status=filed.status,
-                title=filed.title,
-                title_url=wikipedia.article_url(site, filed.title),
+                company=company.name,
+                table=company.table,
+                status=company.status,
+                title=company.title,
+                title_url=wikipedia.article_url(site, company.title),
                 candidates=candidates,
             )
         )
-        log.info("Asking about %r: %d candidates", filed.name, len(candidates))
+        log.info("Asking about %r: %d candidates", company.name, len(candidates))
     return reviews
 
 
