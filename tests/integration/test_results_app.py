@@ -266,6 +266,7 @@ def test_the_navigation_links_every_pipeline_and_marks_this_one(client, images):
     carry = f"?labels_table={settings.labels_table}"
     assert links == [
         (f"{BASE}/{carry}", "", "Company sentiment"),
+        (f"{BASE}/reviews{carry}", "", "Company reviews"),
         (f"{BASE}/images{carry}", "active", "Image labels"),
     ]
 
@@ -406,5 +407,49 @@ def test_run_tab_of_a_dag_the_page_does_not_show(client):
 
     assert response.status_code == 200
     assert (
-        "another_dag writes no result this page shows; it shows company_sentiment and image_labels"
+        "another_dag writes no result this page shows; it shows company_sentiment, "
+        "company_review, image_labels"
     ) in text(response.text)
+
+
+def test_a_company_page_says_who_chose_its_title(client, bootstrapped, dynamodb):
+    """The review attributes of the company's item (company_review's): who chose the
+    title and when, or who said there is no article; a table without it says nothing."""
+    from enrichment.bootstrap import ensure_table
+
+    table = f"app_companies_{uuid.uuid4().hex[:8]}"
+    settings = SentimentSettings(prefix=f"app-{uuid.uuid4().hex[:8]}/", companies_table=table)
+    names = results_data.seed_sentiment(aws.s3_client(), settings, 4, DAYS)
+    ensure_table(aws.dynamodb_client(), table, "name")
+    chosen = {"review_status": "title_chosen", "reviewed_by": "alice"}
+    dynamodb.Table(table).put_item(
+        Item={
+            "name": names[1],
+            "wikipedia_title": "Company 0001",
+            "reviewed_at": "2026-11-30T10:00:00Z",
+        }
+        | chosen
+    )
+    dynamodb.Table(table).put_item(
+        Item={"name": names[2], "review_status": "no_article", "reviewed_by": "bob"}
+    )
+    query = {"prefix": settings.prefix, "companies_table": table}
+
+    first = text(client.get(f"{BASE}/company", params={"name": names[1], **query}).text)
+    second = text(client.get(f"{BASE}/company", params={"name": names[2], **query}).text)
+    other = client.get(f"{BASE}/company", params={"name": names[3], **query})
+    aws.dynamodb_client().delete_table(TableName=table)
+    gone = client.get(f"{BASE}/company", params={"name": names[1], **query})
+
+    assert "Title Company 0001 chosen by alice on 2026-11-30T10:00:00Z in a review" in first
+    assert "bob said on" in second
+    assert "filed no_article" in second
+    assert other.status_code == gone.status_code == 200
+    assert "chosen by" not in text(other.text)
+    assert "said on" not in text(other.text)
+
+
+def test_the_reviews_page_without_reviews(client, bootstrapped):
+    page = text(client.get(f"{BASE}/reviews").text)
+    assert "0 waiting for an answer." in page
+    assert "No reviews yet" in page

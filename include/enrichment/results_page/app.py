@@ -54,7 +54,7 @@ def run_result(
         return core.message(request, "No such run", f"{dag_id} has no run {run_id!r}", 404)
     pipeline = PIPELINES.get(dag_id)
     if pipeline is None:
-        shown = " and ".join(PIPELINES)
+        shown = ", ".join(PIPELINES)
         return core.message(
             request, dag_id, f"{dag_id} writes no result this page shows; it shows {shown}"
         )

@@ -88,20 +88,20 @@ def _history(request: Request, settings: SentimentSettings, dates: int):
 router = APIRouter()
 
 
-def _company_item(request: Request, settings: SentimentSettings, name: str) -> dict[str, str]:
-    """The company's item as plain strings (its review attributes shown on its page); empty
-    when the table or the item is gone."""
+def _company_item(request: Request, settings: SentimentSettings, name: str) -> dict:
+    """The company's item (its review attributes are shown on its page); empty when the
+    table or the item is gone. The provider's client takes and gives plain values."""
     from botocore.exceptions import ClientError
 
     try:
-        item = core.dynamodb_client(request).get_item(
-            TableName=settings.companies_table, Key={"name": {"S": name}}
+        found = core.dynamodb_client(request).get_item(
+            TableName=settings.companies_table, Key={"name": name}
         )
     except ClientError as error:
         if error.response["Error"]["Code"] != "ResourceNotFoundException":
             raise
         return {}
-    return {key: next(iter(value.values())) for key, value in item.get("Item", {}).items()}
+    return found.get("Item", {})
 
 
 @router.get("/", response_class=HTMLResponse)
