@@ -75,7 +75,7 @@ def company_review():
         def record(company: Review, answer: dict) -> str:
             return tasks.record(company, answer)
 
-        record(company, ask.output)
+        record(company=company, answer=ask.output)
 
     review.expand(company=find_candidates())
 

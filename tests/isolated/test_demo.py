@@ -36,6 +36,10 @@ def test_demo_runs_end_to_end_and_again(tmp_path):
         assert "Enron                  ok         NEGATIVE" in out
         assert "Delta                  ambiguous  -" in out
         assert "1 ambiguous, 2 not_found, 33 ok" in out
+        # The questions company_review would ask, each with its candidates.
+        assert "company_review would ask a person about 3 companies:" in out
+        assert "Delta (ambiguous):\n   1. Delta Air Lines: Delta Air Lines is" in out
+        assert "Zyxwv Holdings (not_found):\n      or: None of these / Ask again later" in out
         # The backfill: each date its own revision, the tone changing with the article.
         header = "Backfill 2026-11-17 .. 2026-11-19: each date read as its articles stood then"
         backfill = out.split(header, 1)[1].splitlines()
