@@ -246,3 +246,26 @@ def test_an_answer_that_is_not_an_option_is_refused():
         questions.answer(REVIEW, {"chosen_options": ["Delta (rocket family)"]})
     with pytest.raises(ValueError, match="not one of"):
         questions.answer(REVIEW, {"chosen_options": ["Delta Air Lines", "None of these"]})
+
+
+def test_the_operator_asks_its_company_with_the_runs_timeout_and_reviewers():
+    from datetime import timedelta
+
+    from enrichment.company_review.operator import CompanyReviewOperator
+    from enrichment.company_review.settings import ReviewSettings
+
+    ask = CompanyReviewOperator(task_id="ask", review=REVIEW)
+    params = ReviewSettings.param_specs()
+    run_params = {name: spec["default"] for name, spec in params.items()} | {
+        "timeout_days": 2,
+        "reviewers": ["alice", "bob"],
+    }
+    ask._ask({"params": run_params})
+    assert ask.options == questions.options(REVIEW)
+    assert ask.subject == questions.subject(REVIEW)
+    assert "in 2 days" in ask.body
+    assert ask.defaults == ["Ask again later"]
+    assert ask.response_timeout == timedelta(days=2)
+    assert ask.assigned_users == [{"id": "alice", "name": "alice"}, {"id": "bob", "name": "bob"}]
+    ask._ask({"params": run_params | {"reviewers": []}})
+    assert ask.assigned_users is None
