@@ -221,6 +221,11 @@ class MetadataDatabase:
         return "db+" + psycopg2.render_as_string(hide_password=False)
 
 
+# Seconds a REST call may take: an API server on a loaded machine (a compose stack beside
+# an Airflow, a browser and the other test stream) has been seen to need over 30.
+API_TIMEOUT = 90
+
+
 class ApiClient:
     """The Airflow REST API v2 with a JWT from the simple auth manager's login."""
 
@@ -237,7 +242,7 @@ class ApiClient:
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.session.request(
-            method, f"{self.base_url}/api/v2/{path}", timeout=30, **kwargs
+            method, f"{self.base_url}/api/v2/{path}", timeout=API_TIMEOUT, **kwargs
         )
         if not response.ok:
             raise RuntimeError(f"{method} {path}: HTTP {response.status_code} {response.text}")

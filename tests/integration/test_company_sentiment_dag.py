@@ -170,7 +170,11 @@ def test_daily_run_writes_one_row_per_company(
     assert (tries["Sony"], tries["Intel"], tries["Spotify"], tries["Netflix"]) == (3, 2, 1, 1)
 
     assert asset_event_extras(dag_run.run_id) == [
-        {"uri": f"s3://fangsentiment/sentiment/ds={DS}/fang_sentiment.csv", "ds": DS}
+        {
+            "uri": f"s3://fangsentiment/sentiment/ds={DS}/fang_sentiment.csv",
+            "ds": DS,
+            "companies_table": "fang",
+        }
     ]
 
     # A re-run of the same date rewrites the one object with the same rows; the intros
