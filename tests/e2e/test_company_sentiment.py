@@ -440,3 +440,33 @@ def test_a_backfill_gives_each_date_its_own_revision_and_a_rerun_the_same_rows(
     again = read_rows(s3, key.format("2026-11-17"))
     assert without_cost(again) == without_cost(files["2026-11-17"])
     assert {(row["sentiment_source"], row["billed_units"]) for row in again} == {("cache", "0")}
+
+
+# company_review's tests run last in this module, on its Airflow with company_sentiment
+# unpaused (tests/e2e/company_review_checks.py says why they live there), in this order.
+# Imported here, at the end: that module reads result files with read_rows above.
+from tests.e2e import company_review_checks as review  # noqa: E402
+
+review_table = review.review_table
+reviewing = review.reviewing
+first_review = review.first_review
+timeout_review = review.timeout_review
+test_the_review_asks_about_each_ambiguous_and_missing_company = (
+    review.test_the_review_asks_about_each_ambiguous_and_missing_company
+)
+test_a_second_review_while_one_is_open_asks_about_nobody = (
+    review.test_a_second_review_while_one_is_open_asks_about_nobody
+)
+test_answers_are_written_to_the_companies_and_a_second_answer_is_refused = (
+    review.test_answers_are_written_to_the_companies_and_a_second_answer_is_refused
+)
+test_the_results_page_shows_the_reviews_and_who_answered = (
+    review.test_the_results_page_shows_the_reviews_and_who_answered
+)
+test_a_person_answers_in_required_actions = review.test_a_person_answers_in_required_actions
+test_an_unanswered_review_takes_ask_again_later_when_its_timeout_passes = (
+    review.test_an_unanswered_review_takes_ask_again_later_when_its_timeout_passes
+)
+test_the_next_sentiment_run_reads_what_people_chose = (
+    review.test_the_next_sentiment_run_reads_what_people_chose
+)

@@ -1,5 +1,10 @@
-"""company_review as users run it, on the real scheduler of the other e2e modules: a
-company_sentiment run on a table of its own files two ambiguous and two missing
+"""company_review as users run it, collected as part of ``test_company_sentiment.py``
+(which imports these tests and fixtures at its end): they run after company_sentiment's
+tests on the same Airflow, with company_sentiment unpaused. A module of their own would
+start a second Airflow (half a minute or more of both cores) whenever the two modules
+landed on different test streams.
+
+A company_sentiment run on a table of its own files two ambiguous and two missing
 companies; the review run that follows asks about each with its candidates; people
 answer through the REST API (and one in the web UI's *Required actions*, in Debian's
 Chromium through Playwright, with a screenshot in ``test-artifacts/``); the next
@@ -37,7 +42,7 @@ SHORT_TIMEOUT_DAYS = 0.0002
 
 
 @pytest.fixture(scope="module")
-def table(stack, dynamodb) -> str:
+def review_table(stack, dynamodb) -> str:
     from enrichment import aws
     from enrichment.bootstrap import ensure_table
 
@@ -126,7 +131,7 @@ def item(dynamodb, name: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def first_review(api, table, reviewing) -> dict:
+def first_review(api, review_table, reviewing) -> dict:
     before = review_runs(api)
     sentiment_run(api, FIRST_DATE)
     return new_review_run(api, before)
@@ -179,7 +184,8 @@ def test_answers_are_written_to_the_companies_and_a_second_answer_is_refused(
     with pytest.raises(RuntimeError, match="HTTP 409"):
         answer(api, run_id, reviews["Delta"], "River delta")
     deadline = time.monotonic() + RUN_TIMEOUT
-    while "review_open" in item(dynamodb, "Zyxwv Holdings"):
+    answered = ["Delta", "Globex Corporation", "Zyxwv Holdings"]
+    while any("review_open" in item(dynamodb, name) for name in answered):
         assert time.monotonic() < deadline, "the answers were not recorded"
         time.sleep(1)
     delta = item(dynamodb, "Delta")
