@@ -54,11 +54,6 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _conditional_check_failed(error: Exception) -> bool:
-    code = getattr(error, "response", {}).get("Error", {}).get("Code")
-    return code == "ConditionalCheckFailedException"
-
-
 def open_review(
     table, name: str, *, filed_at: datetime, run_id: str, now: datetime, timeout: timedelta
 ) -> bool:
@@ -91,9 +86,7 @@ def open_review(
             ExpressionAttributeNames={"#name": KEY, "#until": "until"},
             ExpressionAttributeValues=values,
         )
-    except Exception as error:
-        if not _conditional_check_failed(error):
-            raise
+    except table.meta.client.exceptions.ConditionalCheckFailedException:
         log.info(
             "Not asking about %r: gone from %s, answered since, or under review already",
             name,
@@ -126,9 +119,7 @@ def record_answer(table, answer: Answer) -> bool:
             ExpressionAttributeNames={"#name": KEY},
             **({"ExpressionAttributeValues": values} if values else {}),
         )
-    except Exception as error:
-        if not _conditional_check_failed(error):
-            raise
+    except table.meta.client.exceptions.ConditionalCheckFailedException:
         log.warning(
             "%r is no longer in %s: its answer %s is ignored", answer.company, table.name, answer
         )
