@@ -48,6 +48,7 @@ from dev.ports import port_is_free
 from dev.processes import Supervised, run_step, stop_all, wait_until_healthy
 from dev.stack import DEFAULT_STATE_DIR, Stack, airflow_env
 from dev.worker_hostname import WORKER_HOSTNAME_ENV
+from enrichment.company_sentiment.settings import SentimentSettings
 
 DEFAULT_PORT = 8980
 DEFAULT_DATABASE = "enrichment_airflow"
@@ -75,6 +76,12 @@ INIT_STEPS = {
 # How fast work held by a dead component comes back: the settings docker compose, this
 # runner and a deployment share, each with its why.
 RECOVERY_ENV = PROJECT_ROOT / "deploy" / "recovery.env"
+# Where task logs go (`ENRICHMENT_REMOTE_LOGS`): off (local files, so a first run needs
+# nothing new), CloudWatch Logs with the settings docker compose ships, or S3 with the
+# same settings and this folder (docs/operations.md#task-logs).
+REMOTE_LOGS = ("off", "cloudwatch", "s3")
+TASK_LOGS_ENV = PROJECT_ROOT / "deploy" / "task-logs.env"
+S3_LOG_FOLDER = f"s3://{SentimentSettings.bucket}/logs"
 # Unix socket first: it is the one PostgreSQL answers on inside a network namespace too.
 POSTGRES_HOSTS = ("/var/run/postgresql", "127.0.0.1")
 READY_TIMEOUT = 180.0
@@ -128,9 +135,9 @@ def drop_database(host: str, name: str) -> None:
         )
 
 
-def recovery_settings(path: Path = RECOVERY_ENV) -> dict[str, str]:
-    """``deploy/recovery.env`` as docker compose reads an env file: ``NAME=value`` lines,
-    blank lines and ``#`` comments."""
+def read_env_file(path: Path = RECOVERY_ENV) -> dict[str, str]:
+    """An env file of ``deploy/`` as docker compose reads it: ``NAME=value`` lines, blank
+    lines and ``#`` comments."""
     settings = {}
     for line in path.read_text().splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
@@ -297,9 +304,16 @@ class LocalAirflow:
         recovery: dict[str, str] | None = None,
         broker_url: str | None = None,
         extra_env: dict[str, str] | None = None,
+        remote_logs: str | None = None,
     ) -> None:
         if executor not in EXECUTORS:
             raise ValueError(f"executor {executor!r}: one of {', '.join(EXECUTORS)}")
+        self.remote_logs = remote_logs or os.environ.get("ENRICHMENT_REMOTE_LOGS") or "off"
+        if self.remote_logs not in REMOTE_LOGS:
+            raise ValueError(
+                f"remote logs {self.remote_logs!r} (ENRICHMENT_REMOTE_LOGS): one of "
+                f"{', '.join(REMOTE_LOGS)}"
+            )
         if min(workers, triggerers, worker_concurrency) < 1:
             raise ValueError("workers, triggerers and worker concurrency start at 1")
         self.stack = stack
@@ -312,7 +326,7 @@ class LocalAirflow:
         self.logs = self.state_dir / "logs"
         self.broker_url = broker_url or os.environ.get("ENRICHMENT_REDIS_URL", REDIS_URL)
         # deploy/recovery.env unless the caller measures other settings (bench/recovery.py).
-        self.recovery = recovery_settings() if recovery is None else recovery
+        self.recovery = read_env_file() if recovery is None else recovery
         # What the caller's components get on top (a test's ENRICHMENT_SENTIMENT_ON_WORKERS),
         # kept out of the caller's own environment.
         self.extra_env = extra_env or {}
@@ -416,7 +430,7 @@ class LocalAirflow:
             "AIRFLOW__API_AUTH__JWT_SECRET": self._secret("jwt_secret"),
             "AIRFLOW__API__SECRET_KEY": self._secret("secret_key"),
         }
-        settings |= self.recovery
+        settings |= self.recovery | self.task_log_settings()
         if self.executor == "celery":
             settings |= self.celery_settings()
         if self.database.url.startswith("sqlite"):
@@ -438,6 +452,15 @@ class LocalAirflow:
         if self.executor == "celery":
             return len(self.worker_hostnames) * self.worker_concurrency
         return self.database.parallelism
+
+    def task_log_settings(self) -> dict[str, str]:
+        """Remote logging as ``remote_logs`` asks (none when off)."""
+        if self.remote_logs == "off":
+            return {}
+        settings = read_env_file(TASK_LOGS_ENV)
+        if self.remote_logs == "s3":
+            settings["AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER"] = S3_LOG_FOLDER
+        return settings
 
     def celery_settings(self) -> dict[str, str]:
         return {
@@ -598,6 +621,8 @@ def _print_ready(airflow: LocalAirflow, seconds: float) -> None:
             f"(key prefix {airflow.broker_prefix}), {airflow.worker_concurrency} task slots each"
         )
     print(f"Logs: {airflow.logs}/airflow-*.log, task logs under {airflow.home}/logs/")
+    if destination := airflow.task_log_settings().get("AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER"):
+        print(f"Task logs shipped to {destination} (ENRICHMENT_REMOTE_LOGS={airflow.remote_logs})")
 
 
 def main() -> None:
@@ -620,6 +645,11 @@ def main() -> None:
         help="task processes per Celery worker",
     )
     parser.add_argument("--triggerers", type=int, default=1)
+    parser.add_argument(
+        "--remote-logs",
+        choices=REMOTE_LOGS,
+        help="where task logs go (default: ENRICHMENT_REMOTE_LOGS, else off)",
+    )
     args = parser.parse_args()
     stack = Stack(args.state_dir)
     airflow = LocalAirflow(
@@ -629,6 +659,7 @@ def main() -> None:
         workers=args.workers,
         triggerers=args.triggerers,
         worker_concurrency=args.worker_concurrency,
+        remote_logs=args.remote_logs,
     )
     if args.command == "down":
         airflow.down()

@@ -35,10 +35,13 @@ class AwsControl:
         )
         response.raise_for_status()
 
-    def outage(self, seconds: float) -> None:
-        """Every AWS call answers HTTP 503 for the next ``seconds`` (a reset ends it)."""
+    def outage(self, seconds: float, service: str | None = None) -> None:
+        """Every AWS call, or only those of ``service`` (``logs``, ``s3``, as calls are
+        signed), answers HTTP 503 for the next ``seconds`` (a reset ends it)."""
         response = requests.post(
-            f"{self.base_url}/__control__/outage", json={"seconds": seconds}, timeout=5
+            f"{self.base_url}/__control__/outage",
+            json={"seconds": seconds, "service": service},
+            timeout=5,
         )
         response.raise_for_status()
 

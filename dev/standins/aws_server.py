@@ -13,7 +13,8 @@ service's shape: up to 25 documents, per-document failures in ``ErrorList``. Eve
 else is moto unchanged: DynamoDB and S3 over real HTTP.
 
 A control API under ``/__control__/`` adds latency to every AWS answer (a far-away
-region), makes every AWS call answer 503 for a while (``POST /__control__/outage``) and
+region), makes every AWS call, or one service's (``{"service": "logs"}``), answer 503 for
+a while (``POST /__control__/outage``) and
 counts the calls per operation (``GET /__control__/stats``, reset with ``DELETE``), for
 tests and benchmarks to see what the pipeline asked for.
 
@@ -220,8 +221,10 @@ class Control:
         self.lock = threading.Lock()
         self.latency = 0.0
         self.calls: dict[str, int] = {}
-        # Until this time.monotonic(), every AWS call answers 503 (an outage).
+        # Until this time.monotonic(), every AWS call answers 503 (an outage); or only the
+        # calls of ``down_service`` (``logs``, ``s3``: as the signature names it) if set.
         self.down_until = 0.0
+        self.down_service: str | None = None
         self.refused = 0
 
     def __call__(self, environ, start_response):
@@ -235,7 +238,9 @@ class Control:
             with self.lock:
                 self.calls[operation] = self.calls.get(operation, 0) + 1
                 latency = self.latency
-                down = time.monotonic() < self.down_until
+                down = time.monotonic() < self.down_until and (
+                    self.down_service in (None, self._service(environ))
+                )
                 self.refused += down
             time.sleep(latency)
             if down:
@@ -259,10 +264,15 @@ class Control:
         return [body]
 
     @staticmethod
-    def _rest_operation(environ) -> str:
-        """``s3 PUT`` and the like: the service from the signature's credential scope."""
+    def _service(environ) -> str:
+        """The service a call is signed for (``s3``, ``logs``, ``dynamodb``, ...)."""
         scope = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-        return f"{scope.group(1) if scope else 'unsigned'} {environ['REQUEST_METHOD']}"
+        return scope.group(1) if scope else "unsigned"
+
+    @classmethod
+    def _rest_operation(cls, environ) -> str:
+        """``s3 PUT`` and the like: the service from the signature's credential scope."""
+        return f"{cls._service(environ)} {environ['REQUEST_METHOD']}"
 
     def _control(self, environ, path: str, start_response):
         import json
@@ -276,14 +286,16 @@ class Control:
                 body = {"latency": self.latency}
             elif path == "/__control__/outage" and method == "POST":
                 length = int(environ.get("CONTENT_LENGTH") or 0)
-                seconds = float(json.loads(environ["wsgi.input"].read(length))["seconds"])
-                self.down_until = time.monotonic() + seconds
-                body = {"outage": seconds}
+                asked = json.loads(environ["wsgi.input"].read(length))
+                self.down_until = time.monotonic() + float(asked["seconds"])
+                self.down_service = asked.get("service")
+                body = {"outage": asked["seconds"], "service": self.down_service}
             elif path == "/__control__/stats" and method == "GET":
                 body = {"calls": dict(self.calls), "latency": self.latency, "refused": self.refused}
             elif path == "/__control__/stats" and method == "DELETE":
                 self.calls.clear()
                 self.down_until = 0.0
+                self.down_service = None
                 self.refused = 0
                 body = {"reset": True}
             else:

@@ -53,3 +53,11 @@ def rekognition_client(conn_id: str = AWS_CONN_ID):
     from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
     return AwsBaseHook(aws_conn_id=conn_id, client_type="rekognition").conn
+
+
+def logs_client(conn_id: str = AWS_CONN_ID, region_name: str | None = None):
+    """A boto3 CloudWatch Logs client (``AwsLogsHook``), in the connection's region unless
+    ``region_name`` names another."""
+    from airflow.providers.amazon.aws.hooks.logs import AwsLogsHook
+
+    return AwsLogsHook(aws_conn_id=conn_id, region_name=region_name).conn

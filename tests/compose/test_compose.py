@@ -28,7 +28,7 @@ from dev.airflow_local import (
     INIT_STEPS,
     LocalAirflow,
     MetadataDatabase,
-    recovery_settings,
+    read_env_file,
 )
 from dev.stack import SERVICES, Stack
 from tests.compose.engine import compose_binary
@@ -189,12 +189,15 @@ def test_settings_match_the_local_runner(tmp_path):
     assert SERVICES_BY_NAME["airflow-apiserver"]["ports"] == ["${AIRFLOW_API_PORT:-8080}:8080"]
 
 
-def test_recovery_settings_are_the_local_runners(interpolated, tmp_path):
-    """Every Airflow service reads deploy/recovery.env as the local runner does, on
-    either executor, and nothing in compose sets one of them otherwise."""
-    shipped = recovery_settings()
-    assert shipped["AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT"] == "60"
-    assert shipped["AIRFLOW__CELERY__TASK_ACKS_LATE"] == "True"
+DEPLOY_ENV_FILES = ["deploy/recovery.env", "deploy/task-logs.env"]
+
+
+@pytest.mark.parametrize("env_file", DEPLOY_ENV_FILES)
+def test_deploy_settings_are_the_local_runners(interpolated, tmp_path, env_file):
+    """Every Airflow service reads the deploy/ env files as the local runner does, on
+    either executor, and nothing in compose sets one of them otherwise: the recovery
+    settings always, the task log settings with ENRICHMENT_REMOTE_LOGS=cloudwatch."""
+    shipped = read_env_file(PROJECT_ROOT / env_file)
     image = COMPOSE["x-airflow-common"]["image"]
     airflow = sorted(n for n, s in SERVICES_BY_NAME.items() if s.get("image") == image)
     # init, API server, scheduler, DAG processor, triggerer, worker, Flower
@@ -202,7 +205,7 @@ def test_recovery_settings_are_the_local_runners(interpolated, tmp_path):
     # `config` leaves out the services of a profile not asked for: Flower's.
     assert set(airflow) - interpolated["services"].keys() == {"flower"}
     for name in airflow:
-        assert SERVICES_BY_NAME[name]["env_file"] == "deploy/recovery.env", name
+        assert SERVICES_BY_NAME[name]["env_file"] == DEPLOY_ENV_FILES, name
         assert not shipped.keys() & SERVICES_BY_NAME[name].get("environment", {}).keys(), name
         if name != "flower":
             environment = interpolated["services"][name]["environment"]
@@ -210,9 +213,46 @@ def test_recovery_settings_are_the_local_runners(interpolated, tmp_path):
     database = MetadataDatabase("postgresql+psycopg2://airflow:airflow@postgres/airflow", 8)
     for executor in ("local", "celery"):
         env = LocalAirflow(
-            Stack(tmp_path), tmp_path, port=8080, database=database, executor=executor
+            Stack(tmp_path),
+            tmp_path,
+            port=8080,
+            database=database,
+            executor=executor,
+            remote_logs="cloudwatch",
         ).env()
         assert {key: env[key] for key in shipped} == shipped, executor
+
+
+def test_recovery_settings_are_measured_values():
+    shipped = read_env_file()
+    assert shipped["AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT"] == "60"
+    assert shipped["AIRFLOW__CELERY__TASK_ACKS_LATE"] == "True"
+
+
+def test_compose_ships_task_logs_to_cloudwatch_and_make_airflow_offers_the_switch(tmp_path):
+    shipped = read_env_file(PROJECT_ROOT / "deploy/task-logs.env")
+    assert shipped["AIRFLOW__LOGGING__REMOTE_LOGGING"] == "True"
+    assert shipped["AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER"].startswith("cloudwatch://")
+    config_class = shipped["AIRFLOW__LOGGING__LOGGING_CONFIG_CLASS"]
+    assert config_class == "enrichment.task_logs.LOGGING_CONFIG"
+    # No shared log volume: a task's log is read from CloudWatch, as from another host.
+    assert not any("/opt/airflow/logs" in v for v in COMPOSE["x-airflow-common"]["volumes"])
+    assert "airflow-logs" not in COMPOSE["volumes"]
+
+    def env(remote_logs: str | None) -> dict[str, str]:
+        database = MetadataDatabase("sqlite:///unused.db", 1)
+        local = LocalAirflow(Stack(tmp_path), tmp_path, database=database, remote_logs=remote_logs)
+        return local.settings()
+
+    # Off unless asked for: a first `make airflow` needs nothing new.
+    assert not {key for key in env(None) if key.startswith("AIRFLOW__LOGGING__")}
+    s3 = env("s3")
+    assert s3["AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER"] == "s3://fangsentiment/logs"
+    assert {k: v for k, v in s3.items() if k in shipped and "FOLDER" not in k} == {
+        k: v for k, v in shipped.items() if "FOLDER" not in k
+    }
+    with pytest.raises(ValueError, match="ENRICHMENT_REMOTE_LOGS"):
+        env("elasticsearch")
 
 
 def test_stand_ins_are_the_stacks_services():
@@ -301,7 +341,6 @@ def test_image_is_the_locked_airflow_built_from_the_lock():
             "./plugins:/opt/airflow/plugins",
             "./include:/opt/airflow/include",
             "./dev/sites.local.yaml:/opt/airflow/dev/sites.local.yaml",
-            "airflow-logs:/opt/airflow/logs",
         }
         # The mounted include/ shadows the package installed in the image.
         assert SERVICES_BY_NAME[service]["environment"]["PYTHONPATH"] == "/opt/airflow/include"

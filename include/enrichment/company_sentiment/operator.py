@@ -25,7 +25,7 @@ from airflow.triggers.base import StartTriggerArgs
 
 from enrichment.company_sentiment import tasks
 from enrichment.company_sentiment.companies import Company
-from enrichment.company_sentiment.rows import FAILED_TRY_KEY, failed_try_row
+from enrichment.company_sentiment.rows import FAILED_TRY_KEY, failed_try_row, outcome
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.run_date import run_moment
 
@@ -70,10 +70,12 @@ class EnrichCompanyOperator(BaseOperator):
         leaves its error row (:mod:`.rows`) and fails; Airflow decides on a retry."""
         try:
             settings = SentimentSettings.from_params(context["params"])
-            return tasks.enrich(self.company, settings, run_moment(context["dag_run"]))
+            row = tasks.enrich(self.company, settings, run_moment(context["dag_run"]))
         except Exception as error:
             context["ti"].xcom_push(FAILED_TRY_KEY, failed_try_row(self.company, error))
             raise
+        self.log.info(outcome(row))
+        return row
 
 
 def enrich_each(companies: XComArg, **task_kwargs: Any) -> tuple[XComArg, XComArg]:

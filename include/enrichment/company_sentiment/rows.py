@@ -132,6 +132,18 @@ def failed_try_row(company: Company, error: BaseException) -> Row:
     return error_row(company, f"{type(error).__name__}: {error}")
 
 
+def outcome(row: Row) -> str:
+    """A row as the one line its company's task log keeps of a try: the status and what
+    an operator looks into next (the article and revision, the sentiment and where it
+    came from, or the reason)."""
+    article = f"{row['wikipedia_title']!r}"
+    if row.get("wikipedia_revision_id") is not None:
+        article += f" revision {row['wikipedia_revision_id']}"
+    if row["status"] == "ok":
+        return f"{row['name']}: ok, {row['sentiment']} from {row['sentiment_source']} ({article})"
+    return f"{row['name']}: {row['status']}, {row['error']} ({article})"
+
+
 def complete_rows(
     companies: Iterable[Company],
     rows: Iterable[Row | None],

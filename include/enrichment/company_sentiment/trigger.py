@@ -32,7 +32,7 @@ from enrichment.clients import Clients
 from enrichment.company_sentiment.batched_calls import BatchedCalls
 from enrichment.company_sentiment.companies import Company
 from enrichment.company_sentiment.company_rows import CompanyRows
-from enrichment.company_sentiment.rows import FAILED_TRY_KEY, failed_try_row
+from enrichment.company_sentiment.rows import FAILED_TRY_KEY, failed_try_row, outcome
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.company_sentiment.task_names import TaskNames
 from enrichment.company_sentiment.wikipedia import OUTAGE_PATIENCE
@@ -173,4 +173,6 @@ class EnrichCompanyTrigger(BaseTrigger):
             yield TaskFailedEvent()
             return
         await XCom.aset(key="return_value", value=row, map_index=ti.map_index, **where)
+        # The one line of the try in the company's log (a cost: docs/operations.md#task-logs).
+        log.info(outcome(row))
         yield TaskSuccessEvent()
