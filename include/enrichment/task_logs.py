@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -51,6 +52,8 @@ from airflow.providers.amazon.aws.log.s3_task_handler import S3RemoteLogIO
 from airflow.providers.common.compat.sdk import conf
 
 LOGGING_CONFIG: dict[str, Any] = copy.deepcopy(DEFAULT_LOGGING_CONFIG)
+
+log = logging.getLogger(__name__)
 
 # A log call gives up after two tries of at most 3 s to connect and 10 s to answer: a log
 # that does not go stays local (the connection's own settings, five tries of 30 s, suit
@@ -209,7 +212,7 @@ class CloudWatchTaskLogs(CloudWatchRemoteLogIO):
         if local is None or not local.is_file():
             return
         if self.shipping.resting():
-            self.log.warning(
+            log.warning(
                 "Task log %s stays local: CloudWatch Logs refused a log under a minute ago", local
             )
             return
@@ -218,7 +221,7 @@ class CloudWatchTaskLogs(CloudWatchRemoteLogIO):
             self.send(stream, local)
         except Exception as error:  # whatever the service or the network did: keep the log
             self.shipping.refused()
-            self.log.warning(
+            log.warning(
                 "Task log %s stays local: CloudWatch Logs did not take it (%s)", local, error
             )
             return
@@ -291,13 +294,13 @@ class S3TaskLogs(S3RemoteLogIO):
         if local is None or not local.is_file():
             return
         if self.shipping.resting():
-            self.log.warning("Task log %s stays local: S3 refused a log under a minute ago", local)
+            log.warning("Task log %s stays local: S3 refused a log under a minute ago", local)
             return
         relative = local.relative_to(self.base_log_folder.resolve()).as_posix()
         # write() appends to what an earlier part of the try sent, and says whether it went.
         if not self.write(local.read_text(), os.path.join(self.remote_base, relative), max_retry=0):
             self.shipping.refused()
-            self.log.warning("Task log %s stays local: S3 did not take it", local)
+            log.warning("Task log %s stays local: S3 did not take it", local)
             return
         self.shipping.shipped(local)
 

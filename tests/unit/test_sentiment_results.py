@@ -19,7 +19,14 @@ from enrichment.company_sentiment.result_file import (
     to_csv,
     to_parquet,
 )
-from enrichment.company_sentiment.rows import COLUMNS, complete_rows, error_row, failed_try_row
+from enrichment.company_sentiment.rows import (
+    COLUMNS,
+    complete_rows,
+    error_row,
+    failed_try_row,
+    no_article_row,
+    outcome,
+)
 from enrichment.run_date import partition_date
 
 DS = "2026-11-20"
@@ -87,6 +94,25 @@ def ok_row():
         "billed_units": 3,
         "sentiment_source": "comprehend",
     }
+
+
+def test_a_rows_outcome_is_the_one_line_its_company_log_keeps():
+    airbus: Company = {"name": "Airbus", "wikipedia_title": "Airbus"}
+    ok = error_row(airbus, "") | {
+        "status": "ok",
+        "sentiment": "POSITIVE",
+        "sentiment_source": "cache",
+        "wikipedia_revision_id": 1278102400,
+    }
+    assert outcome(ok) == "Airbus: ok, POSITIVE from cache ('Airbus' revision 1278102400)"
+    failed = failed_try_row(airbus, TimeoutError("Wikipedia did not answer"))
+    assert outcome(failed) == "Airbus: error, TimeoutError: Wikipedia did not answer ('Airbus')"
+    assert outcome(no_article_row(airbus)) == (
+        "Airbus: no_article, no Wikipedia article (company_review) ('Airbus')"
+    )
+    assert outcome(error_row(airbus, "line one\n  line two")) == (
+        "Airbus: error, line one line two ('Airbus')"
+    )
 
 
 def test_csv_has_the_contract_columns_integer_counts_and_empty_missing_values():

@@ -141,7 +141,8 @@ def outcome(row: Row) -> str:
         article += f" revision {row['wikipedia_revision_id']}"
     if row["status"] == "ok":
         return f"{row['name']}: ok, {row['sentiment']} from {row['sentiment_source']} ({article})"
-    return f"{row['name']}: {row['status']}, {row['error']} ({article})"
+    reason = " ".join(row["error"].split())  # one line, whatever the error's message held
+    return f"{row['name']}: {row['status']}, {reason} ({article})"
 
 
 def complete_rows(
