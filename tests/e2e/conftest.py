@@ -47,8 +47,9 @@ def figures(request: pytest.FixtureRequest) -> Iterator[dict[str, float | str]]:
 
 @pytest.fixture(scope="module")
 def airflow_options() -> dict[str, Any]:
-    """``LocalAirflow`` arguments beyond the stand-ins, state, port and database."""
-    return {}
+    """``LocalAirflow`` arguments beyond the stand-ins, state, port and database: task logs
+    in CloudWatch, as docker compose ships them, unless a module says otherwise."""
+    return {"remote_logs": "cloudwatch"}
 
 
 @pytest.fixture(scope="module")

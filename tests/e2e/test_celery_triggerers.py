@@ -1,6 +1,7 @@
 """company_sentiment on the CeleryExecutor the default way: ``enrich`` in two triggerers,
 ``scan`` and ``load`` on the Celery workers, Wikipedia's 3 requests in flight kept for
-the whole deployment (a limit each triggerer kept on its own would allow 6)."""
+the whole deployment (a limit each triggerer kept on its own would allow 6); task logs
+in S3, read from there once the local files are gone (tests/e2e/task_log_checks.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from tests.e2e.test_company_sentiment import DAG_ID, read_rows, synthetic_table,
 
 @pytest.fixture(scope="module")
 def airflow_options() -> dict:
-    return {"executor": "celery", "workers": 2, "triggerers": 2}
+    return {"executor": "celery", "workers": 2, "triggerers": 2, "remote_logs": "s3"}
 
 
 def test_two_triggerers_keep_to_three_wikipedia_requests_in_flight(
@@ -52,3 +53,12 @@ def test_two_triggerers_keep_to_three_wikipedia_requests_in_flight(
     assert {row["status"] for row in rows} == {"ok"}
     # Wikipedia etiquette holds for the deployment, not for each triggerer (DESIGN.md).
     assert stats["max_in_flight"] <= 3
+
+
+# After the run above, on the same Airflow (tests/e2e/task_log_checks.py says why);
+# imported here, after test_company_sentiment, which that module reads from.
+from tests.e2e import task_log_checks  # noqa: E402
+
+test_task_logs_are_read_from_s3_once_the_local_files_are_gone = (
+    task_log_checks.test_task_logs_are_read_from_s3_once_the_local_files_are_gone
+)

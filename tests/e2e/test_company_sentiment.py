@@ -470,3 +470,13 @@ test_an_unanswered_review_takes_ask_again_later_when_its_timeout_passes = (
 test_the_next_sentiment_run_reads_what_people_chose = (
     review.test_the_next_sentiment_run_reads_what_people_chose
 )
+
+# Then task logs in CloudWatch (tests/e2e/task_log_checks.py says why they live here).
+from tests.e2e import task_log_checks as task_logs  # noqa: E402
+
+test_task_logs_are_read_from_cloudwatch_once_the_local_files_are_gone = (
+    task_logs.test_task_logs_are_read_from_cloudwatch_once_the_local_files_are_gone
+)
+test_a_run_succeeds_while_cloudwatch_answers_503_and_its_logs_stay_local = (
+    task_logs.test_a_run_succeeds_while_cloudwatch_answers_503_and_its_logs_stay_local
+)
