@@ -14,7 +14,10 @@ the results pages of both in the Airflow UI, :mod:`enrichment.results_page` (ser
 :mod:`enrichment.storage` (S3 objects written whole), :mod:`enrichment.run_date` (the
 date a run files its output under and the moment it describes),
 :mod:`enrichment.settings` (settings dataclasses and the DAG Params built from them) and
-:mod:`enrichment.bootstrap` (tables, bucket, seed, pool). Configuration files ship as
+:mod:`enrichment.bootstrap` (tables, bucket, seed, pool, task log group), with
+:mod:`enrichment.task_logs` beside them, the logging configuration that ships task logs
+to CloudWatch Logs or S3 (imported by Airflow's components, never by a DAG file).
+Configuration files ship as
 package data in ``config/``.
 
 Modules are light to import (heavy clients are imported inside the functions that use

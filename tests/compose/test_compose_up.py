@@ -250,6 +250,40 @@ def test_image_labels_stores_labels_in_dynamodb(api, aws_endpoint, figures):
         assert item["s3_uri"].startswith(f"s3://{BUCKET}/images/{item['image_id']}."), item
 
 
+def task_log(api: ApiClient, dag_id: str, run_id: str, ti: dict) -> list[str]:
+    path = f"dags/{dag_id}/dagRuns/{run_id}/taskInstances/{ti['task_id']}/logs/1"
+    content = api.get(path, map_index=ti["map_index"], full_content=True)["content"]
+    return [part["event"] for part in content]
+
+
+@pytest.mark.parametrize("dag_id", ["company_sentiment", "image_labels"])
+def test_task_logs_are_read_from_cloudwatch_by_an_api_server_that_never_had_them(
+    compose, api, aws_endpoint, dag_id
+):
+    """Remote logging is on with no extra step: the API server shows every task's log,
+    the triggerer's company logs included, though no volume shares the workers' files
+    with it; and the workers kept no copy of what they sent."""
+    (run,) = api.get(f"dags/{dag_id}/dagRuns", state="success", run_type="scheduled")["dag_runs"]
+    run_id = run["dag_run_id"]
+    tis = api.get(f"dags/{dag_id}/dagRuns/{run_id}/taskInstances", limit=100)["task_instances"]
+    firsts = {ti["task_id"]: ti for ti in sorted(tis, key=lambda ti: -ti["map_index"])}
+    for ti in firsts.values():
+        events = task_log(api, dag_id, run_id, ti)
+        sources = events[1 : events.index("::endgroup::")]
+        assert sources, ti
+        assert all("Reading remote log from CloudWatch" in s for s in sources), (ti, sources)
+        assert len(events) > len(sources) + 2, (ti, events)  # lines, not only the header
+    for service in ("airflow-apiserver", "airflow-worker", "airflow-triggerer"):
+        local = compose("exec", "-T", service, "find", "/opt/airflow/logs", "-name", "attempt=*")
+        assert dag_id not in local, (service, local)
+    logs = boto3.client("logs", endpoint_url=aws_endpoint, region_name="us-east-1")
+    streams = logs.describe_log_streams(
+        logGroupName="enrichment-task-logs",
+        logStreamNamePrefix=f"dag_id={dag_id}/run_id={run_id.replace(':', '_')}",
+    )["logStreams"]
+    assert len(streams) >= len(tis)
+
+
 def test_no_dag_or_plugin_import_errors(api):
     assert api.get("importErrors")["import_errors"] == []
     assert api.get("plugins/importErrors")["import_errors"] == []
