@@ -61,6 +61,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m bench.recovery
 	$(BIN)/python -m bench.results_page
 	$(BIN)/python -m bench.executors
+	$(BIN)/python -m bench.task_logs
 
 # Recompile the locks after editing requirements.in or requirements-dev.in. The dev lock is
 # constrained by the runtime one (its first line), so it is compiled second and can never

@@ -256,6 +256,13 @@ def task_log(api: ApiClient, dag_id: str, run_id: str, ti: dict) -> list[str]:
     return [part["event"] for part in content]
 
 
+def log_streams(logs, run_prefix: str) -> list[str]:
+    pages = logs.get_paginator("describe_log_streams").paginate(
+        logGroupName="enrichment-task-logs", logStreamNamePrefix=run_prefix.replace(":", "_")
+    )
+    return [stream["logStreamName"] for page in pages for stream in page["logStreams"]]
+
+
 @pytest.mark.parametrize("dag_id", ["company_sentiment", "image_labels"])
 def test_task_logs_are_read_from_cloudwatch_by_an_api_server_that_never_had_them(
     compose, api, aws_endpoint, dag_id
@@ -266,27 +273,26 @@ def test_task_logs_are_read_from_cloudwatch_by_an_api_server_that_never_had_them
     (run,) = api.get(f"dags/{dag_id}/dagRuns", state="success", run_type="scheduled")["dag_runs"]
     run_id = run["dag_run_id"]
     tis = api.get(f"dags/{dag_id}/dagRuns/{run_id}/taskInstances", limit=100)["task_instances"]
+    # A try's log is sent once its task has ended, after the run may have: a moment later.
+    logs = boto3.client("logs", endpoint_url=aws_endpoint, region_name="us-east-1")
+    run_prefix = f"dag_id={dag_id}/run_id={run_id}/"
+    deadline = time.monotonic() + 60
+    while len(streams := log_streams(logs, run_prefix)) < len(tis):
+        if time.monotonic() > deadline:
+            worker_lines = compose("logs", "airflow-worker", "airflow-triggerer").splitlines()
+            said = [line for line in worker_lines if re.search("upload|Task log|remote", line)]
+            pytest.fail(f"{len(streams)} streams for {len(tis)} tries: {streams}; {said[-20:]}")
+        time.sleep(2)
     firsts = {ti["task_id"]: ti for ti in sorted(tis, key=lambda ti: -ti["map_index"])}
     for ti in firsts.values():
         events = task_log(api, dag_id, run_id, ti)
         sources = events[1 : events.index("::endgroup::")]
-        if not sources or not all("Reading remote log from CloudWatch" in s for s in sources):
-            kept = [
-                line
-                for line in compose("logs", "airflow-worker", "airflow-triggerer").splitlines()
-                if "stays local" in line or "CloudWatch" in line
-            ]
-            pytest.fail(f"{ti['task_id']} {ti['map_index']} read from {sources}; {kept[-20:]}")
+        assert sources, ti
+        assert all("Reading remote log from CloudWatch" in s for s in sources), (ti, sources)
         assert len(events) > len(sources) + 2, (ti, events)  # lines, not only the header
     for service in ("airflow-apiserver", "airflow-worker", "airflow-triggerer"):
         local = compose("exec", "-T", service, "find", "/opt/airflow/logs", "-name", "attempt=*")
         assert dag_id not in local, (service, local)
-    logs = boto3.client("logs", endpoint_url=aws_endpoint, region_name="us-east-1")
-    streams = logs.describe_log_streams(
-        logGroupName="enrichment-task-logs",
-        logStreamNamePrefix=f"dag_id={dag_id}/run_id={run_id.replace(':', '_')}",
-    )["logStreams"]
-    assert len(streams) >= len(tis)
 
 
 def test_no_dag_or_plugin_import_errors(api):

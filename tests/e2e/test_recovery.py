@@ -51,7 +51,8 @@ def airflow_settings() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def unpaused(api):
-    return unpause(api, DAG_ID)
+    # The seeded table's run would take a minute of the workers before the faults' runs.
+    return unpause(api, DAG_ID, stop_its_run=True)
 
 
 @pytest.fixture
