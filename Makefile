@@ -74,6 +74,8 @@ lock: $(VENV)/.installed
 # `airflow` stays in the foreground until Ctrl-C; `airflow-up` / `airflow-down` run it in
 # the background. `EXECUTOR=celery` runs the CeleryExecutor with `WORKERS` workers;
 # `TRIGGERERS` sets the triggerers; the defaults are dev/airflow_local.py's.
+# `ENRICHMENT_REMOTE_LOGS=cloudwatch` (or `s3`) ships task logs as docker compose does
+# (deploy/task-logs.env; docs/operations.md#task-logs); off by default.
 AIRFLOW_OPTIONS = $(if $(EXECUTOR),--executor $(EXECUTOR)) $(if $(WORKERS),--workers $(WORKERS)) \
 	$(if $(TRIGGERERS),--triggerers $(TRIGGERERS))
 
