@@ -231,3 +231,23 @@ def test_an_empty_table_gives_a_file_with_only_the_header(bootstrapped, cache_ta
     text, rows = read_csv(s3, "2026-11-22", table="no_companies")
     assert rows == []
     assert text.strip() == ",".join(COLUMNS)
+
+
+def test_a_failed_scan_writes_nothing_and_load_says_why_without_retrying(
+    bootstrapped, cache_table, dag, s3
+):
+    """Over the cap, the scan fails; load (which runs whatever its upstream did) writes
+    no file, which would claim an empty table, and fails at once with the reason."""
+    from enrichment.company_sentiment.settings import SentimentSettings
+    from enrichment.company_sentiment.tasks import load
+
+    dag_run = run(dag, "2026-11-23", max_companies=1)
+
+    assert dag_run.state == "failed"
+    tries = {ti.task_id: (ti.state, ti.try_number) for ti in dag_run.get_task_instances()}
+    assert tries["scan"] == ("failed", 1)  # TooManyCompanies: no retry either
+    assert tries["load"] == ("failed", 1)
+    listed = s3.list_objects_v2(Bucket="fangsentiment", Prefix="sentiment/ds=2026-11-23/")
+    assert "Contents" not in listed
+    with pytest.raises(Exception, match="scan left no company list for 2026-11-23"):
+        load(None, [], [], SentimentSettings(), "2026-11-23")

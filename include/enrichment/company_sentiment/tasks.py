@@ -58,7 +58,7 @@ def enrich(company: Company, settings: SentimentSettings, moment: datetime) -> R
 
 
 def load(
-    companies: Iterable[Company],
+    companies: Iterable[Company] | None,
     rows: Iterable[Row | None],
     failed_tries: Iterable[Row | None],
     settings: SentimentSettings,
@@ -66,7 +66,14 @@ def load(
 ) -> Written:
     """Write the date's file whole, in the run's format: one row per company, failures
     included. The date's file in the other format is removed, so that a partition never
-    holds both (a lake table reads every object under its partitions)."""
+    holds both (a lake table reads every object under its partitions). Without the
+    scan's company list (the scan failed) nothing is written, and retrying cannot help."""
+    if companies is None:
+        # An empty file would say the table had no companies; the date's file stays as it was.
+        raise AirflowFailException(
+            f"scan left no company list for {ds} (it failed; its log says why): nothing "
+            "written. Fix what the scan reported, then clear the run"
+        )
     complete = complete_rows(companies, rows, failed_tries)
     s3 = aws.s3_client()
     file_format = FORMATS[settings.output_format]
