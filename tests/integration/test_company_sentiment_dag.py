@@ -101,7 +101,16 @@ def cache_table(stack) -> str:
 
 
 def run(dag, ds: str, history: dict[str, str] | None = None, **conf):
-    conf = {"sentiment_cache_table": CACHE_TABLE} | (history or {}) | conf
+    from enrichment.company_sentiment.settings import SentimentSettings
+
+    # dag.test() runs every task in this process, where Airflow resolves a run's conf into
+    # the DAG's own Param objects, so a Param one run set would stay for the next: each
+    # run names them all (a task process of a real deployment parses the DAG afresh).
+    defaults = {
+        name: list(spec["default"]) if isinstance(spec["default"], tuple) else spec["default"]
+        for name, spec in SentimentSettings.param_specs().items()
+    }
+    conf = defaults | {"sentiment_cache_table": CACHE_TABLE} | (history or {}) | conf
     return dag.test(logical_date=datetime.fromisoformat(ds).replace(tzinfo=UTC), run_conf=conf)
 
 
