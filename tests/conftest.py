@@ -115,6 +115,20 @@ def dynamodb(stack: Stack):
     return boto3.resource("dynamodb", endpoint_url=stack.url("aws"), region_name="us-east-1")
 
 
+@pytest.fixture(scope="session")
+def logs_client(stack: Stack):
+    """A plain boto3 CloudWatch Logs client on the stand-in, to read the task logs sent."""
+    import boto3
+
+    return boto3.client(
+        "logs",
+        endpoint_url=stack.url("aws"),
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
 @pytest.fixture
 def aws_control(stack: Stack) -> Iterator[AwsControl]:
     control = AwsControl(stack.url("aws"))

@@ -165,6 +165,28 @@ class Shipping:
     def refused(self) -> None:
         self.resting_until = time.monotonic() + REST_SECONDS
 
+    def ship(self, path: os.PathLike | str, service: str, send) -> None:
+        """Send the log at ``path`` with ``send(relative path, local file)``, which says
+        whether the service took it or raises; keep it local with a warning if not."""
+        local = self.local_file(path)
+        if local is None or not local.is_file():
+            return
+        if self.resting():
+            log.warning(
+                "Task log %s stays local: %s refused a log under a minute ago", local, service
+            )
+            return
+        relative = local.relative_to(self.base_log_folder.resolve()).as_posix()
+        try:
+            taken, reason = send(relative, local), ""
+        except Exception as error:  # whatever the service or the network did: keep the log
+            taken, reason = False, f" ({error})"
+        if not taken:
+            self.refused()
+            log.warning("Task log %s stays local: %s did not take it%s", local, service, reason)
+            return
+        self.shipped(local)
+
     def shipped(self, local: Path) -> None:
         """Delete the shipped file and the folders it leaves empty, or (keeping local
         copies) empty it, so the next send of the same path sends only what is new."""
@@ -208,34 +230,19 @@ class CloudWatchTaskLogs(CloudWatchRemoteLogIO):
         )
 
     def upload(self, path: os.PathLike | str, ti: Any = None) -> None:
-        local = self.shipping.local_file(path)
-        if local is None or not local.is_file():
-            return
-        if self.shipping.resting():
-            log.warning(
-                "Task log %s stays local: CloudWatch Logs refused a log under a minute ago", local
-            )
-            return
-        stream = local.relative_to(self.base_log_folder.resolve()).as_posix().replace(":", "_")
-        try:
-            self.send(stream, local)
-        except Exception as error:  # whatever the service or the network did: keep the log
-            self.shipping.refused()
-            log.warning(
-                "Task log %s stays local: CloudWatch Logs did not take it (%s)", local, error
-            )
-            return
-        self.shipping.shipped(local)
+        self.shipping.ship(path, "CloudWatch Logs", self.send)
 
-    def send(self, stream: str, local: Path) -> int:
-        """Put the lines of ``local`` into ``stream`` (created if missing); the events sent."""
+    def send(self, relative: str, local: Path) -> bool:
+        """Put the lines of ``local`` into the stream of its ``relative`` path (created if
+        missing); raises what the service answered."""
+        stream = relative.replace(":", "_")  # ':' is not allowed in a stream name
         client = self.hook.conn
         with local.open(encoding="utf-8", errors="replace") as lines:
             events = sorted(
                 log_events(lines, int(local.stat().st_mtime * 1000)), key=lambda e: e["timestamp"]
             )
         if not events:
-            return 0
+            return True
         # The stream exists already for a deferred task's second part, or a retried send.
         with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
             client.create_log_stream(logGroupName=self.log_group, logStreamName=stream)
@@ -245,7 +252,7 @@ class CloudWatchTaskLogs(CloudWatchRemoteLogIO):
             )
             if rejected := response.get("rejectedLogEventsInfo"):
                 raise RuntimeError(f"events rejected: {rejected}")
-        return len(events)
+        return True
 
     def stream(self, relative_path: str, ti: Any):
         """Every stream of the try at ``relative_path``, the triggerer's included, in
@@ -290,19 +297,14 @@ class S3TaskLogs(S3RemoteLogIO):
         )
 
     def upload(self, path: os.PathLike | str, ti: Any = None) -> None:
-        local = self.shipping.local_file(path)
-        if local is None or not local.is_file():
-            return
-        if self.shipping.resting():
-            log.warning("Task log %s stays local: S3 refused a log under a minute ago", local)
-            return
-        relative = local.relative_to(self.base_log_folder.resolve()).as_posix()
         # write() appends to what an earlier part of the try sent, and says whether it went.
-        if not self.write(local.read_text(), os.path.join(self.remote_base, relative), max_retry=0):
-            self.shipping.refused()
-            log.warning("Task log %s stays local: S3 did not take it", local)
-            return
-        self.shipping.shipped(local)
+        self.shipping.ship(
+            path,
+            "S3",
+            lambda relative, local: self.write(
+                local.read_text(), os.path.join(self.remote_base, relative), max_retry=0
+            ),
+        )
 
 
 def remote_task_log() -> CloudWatchTaskLogs | S3TaskLogs | None:

@@ -101,18 +101,6 @@ def without_trigger_suffix(name: str) -> str:
 # -- CloudWatch Logs, on test_company_sentiment.py's Airflow ----------------------------
 
 
-def logs_client(stack):
-    import boto3
-
-    return boto3.client(
-        "logs",
-        endpoint_url=stack.url("aws"),
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 def shipped(list_names, expected: int) -> list[str]:
     """The names ``list_names()`` gives once there are ``expected`` of them: a try's log
     is sent when its task has ended, which may trail the run's end by a moment (deleting
@@ -124,13 +112,13 @@ def shipped(list_names, expected: int) -> list[str]:
 
 
 def test_task_logs_are_read_from_cloudwatch_once_the_local_files_are_gone(
-    api, airflow: LocalAirflow, stack, figures
+    api, airflow: LocalAirflow, logs_client, figures
 ):
     settings = airflow.task_log_settings()
     group = log_group_of(settings["AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER"])
     run_id = small_run(api, "2026-10-01", "fang_task_logs")
     prefix = f"dag_id={DAG_ID}/run_id={run_id}".replace(":", "_")
-    paginator = logs_client(stack).get_paginator("describe_log_streams")
+    paginator = logs_client.get_paginator("describe_log_streams")
 
     def stream_names() -> list[str]:
         pages = paginator.paginate(logGroupName=group, logStreamNamePrefix=prefix)

@@ -24,19 +24,6 @@ def remote_logs(monkeypatch, stack):
 
 
 @pytest.fixture
-def logs_client(stack):
-    import boto3
-
-    return boto3.client(
-        "logs",
-        endpoint_url=stack.url("aws"),
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
-@pytest.fixture
 def log_group(remote_logs, monkeypatch, logs_client, s3) -> str:
     """A log group of the test's own, made by the bootstrap."""
     name = f"task-logs-{secrets.token_hex(4)}"
