@@ -31,7 +31,6 @@ from enrichment.company_sentiment import tasks
 from enrichment.company_sentiment.companies import Company
 from enrichment.company_sentiment.operator import enrich_each
 from enrichment.company_sentiment.settings import RESULT_FILES, SentimentSettings
-from enrichment.company_sentiment.wikipedia import POOL
 from enrichment.run_date import partition_date, run_moment
 
 
@@ -76,10 +75,7 @@ def company_sentiment():
 
     companies = scan()
     rows, failed_tries = enrich_each(
-        companies,
-        task_id="enrich",
-        pool=POOL,  # on workers, so queued companies wait here, not in a worker for a slot
-        map_index_template="{{ task.company['name'] }}",
+        companies, task_id="enrich", map_index_template="{{ task.company['name'] }}"
     )
     load(companies, rows, failed_tries)
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from enrichment import aws, storage
 from enrichment.company_sentiment.result_file import FORMATS, result_key
-from enrichment.company_sentiment.rows import COLUMNS
+from enrichment.company_sentiment.rows import Row
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.image_labels import label_table
 from enrichment.image_labels.formats import prepare_image
@@ -33,15 +33,14 @@ def dates(last: str, count: int) -> list[str]:
     return [(end - timedelta(days=n)).isoformat() for n in reversed(range(count))]
 
 
-def company_row(name: str, number: int, day: int) -> dict:
+def company_row(name: str, number: int, day: int) -> Row:
     """A result row: company ``number`` changes sentiment every ``number % 7 + 2`` days,
     each time with a new revision of its article, except every 9th, whose scores change
     on the same revision; every 50th has no page and every 97th ended in error."""
-    row = dict.fromkeys(COLUMNS) | {"name": name, "wikipedia_title": name, "error": ""}
     if number % 50 == 49:
-        return row | {"status": "not_found", "error": "no such page", "wikipedia_snippet": ""}
+        return Row(name, name, "", status="not_found", error="no such page")
     if number % 97 == 96:
-        return row | {"status": "error", "error": "timed out", "wikipedia_snippet": ""}
+        return Row(name, name, "", status="error", error="timed out")
     period = day // (number % 7 + 2)
     label = LABELS[(number + period) % len(LABELS)]
     edits = 0 if number % 9 == 8 else period
@@ -49,26 +48,29 @@ def company_row(name: str, number: int, day: int) -> dict:
     strong = 0.55 + (number * 7 + day * 3) % 40 / 100
     scores = dict.fromkeys(("positive", "negative", "neutral", "mixed"), (1 - strong) / 3)
     scores[label.lower()] = strong
-    return row | {
-        "status": "ok",
-        "sentiment": label,
-        "wikipedia_snippet": f"{name} is a made-up company number {number}.",
-        "characters_sent": 40,
-        "billed_units": 3,
-        "sentiment_source": "comprehend",
-        "wikipedia_revision_id": 1_000_000 * (number + 1) + edits,
-        "wikipedia_revision_timestamp": f"{saved.isoformat()}T12:00:00Z",
+    return Row(
+        name,
+        name,
+        f"{name} is a made-up company number {number}.",
+        sentiment=label,
+        characters_sent=40,
+        billed_units=3,
+        sentiment_source="comprehend",
+        status="ok",
+        error="",
+        wikipedia_revision_id=1_000_000 * (number + 1) + edits,
+        wikipedia_revision_timestamp=f"{saved.isoformat()}T12:00:00Z",
         **{score: round(value, 4) for score, value in scores.items()},
-    }
+    )
 
 
 def write_sentiment(
-    s3, settings: SentimentSettings, ds: str, rows: list[dict], file_format: str = "csv"
+    s3, settings: SentimentSettings, ds: str, rows: list[Row], file_format: str = "csv"
 ) -> str:
     """The date's result file, as the load task writes it; returns its key."""
     key = result_key(settings.prefix, ds, settings.companies_table, file_format)
     encoded = FORMATS[file_format]
-    storage.put_bytes(s3, settings.bucket, key, encoded.encode(rows, COLUMNS), encoded.content_type)
+    storage.put_bytes(s3, settings.bucket, key, encoded.encode(rows), encoded.content_type)
     return key
 
 

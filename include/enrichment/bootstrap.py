@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import subprocess
+import sys
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -30,11 +32,11 @@ from typing import Any
 from enrichment import aws, request_slots
 from enrichment.company_sentiment import (
     companies,
-    page_history,
+    page_timelines,
     revision_texts,
     sentiment_cache,
-    wikipedia,
 )
+from enrichment.company_sentiment.operator import POOL, POOL_SLOTS
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.image_labels import label_table
 from enrichment.image_labels.settings import ImageLabelsSettings
@@ -43,7 +45,7 @@ COMPANIES_FILE = resources.files("enrichment") / "config" / "companies.yaml"
 TABLE_KEYS = {
     SentimentSettings.companies_table: companies.KEY,
     SentimentSettings.sentiment_cache_table: sentiment_cache.KEY,
-    SentimentSettings.page_timelines_table: page_history.KEY,
+    SentimentSettings.page_timelines_table: page_timelines.KEY,
     SentimentSettings.revision_texts_table: revision_texts.KEY,
     SentimentSettings.request_slots_table: request_slots.KEY,
     ImageLabelsSettings.labels_table: label_table.KEY,
@@ -97,15 +99,13 @@ def ensure_bucket(s3, name: str) -> bool:
 
 def ensure_pool() -> None:
     """The Airflow pool of ``enrich`` on workers: one worker per Wikipedia request slot,
-    so company tasks queue in the scheduler rather than wait for a slot in a worker."""
-    from airflow.models.pool import Pool
-
-    Pool.create_or_update_pool(
-        name=wikipedia.POOL,
-        slots=wikipedia.MAX_IN_FLIGHT,
-        description="Wikimedia etiquette: company tasks on workers, one per request slot",
-        include_deferred=False,
-    )
+    so company tasks queue in the scheduler rather than wait for a slot in a worker.
+    Made with Airflow's CLI, which creates the pool or updates it to these values."""
+    description = "Wikimedia etiquette: company tasks on workers, one per request slot"
+    command = [sys.executable, "-m", "airflow", "pools", "set", POOL, str(POOL_SLOTS), description]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"`airflow pools set {POOL}` failed: {done.stderr.strip()}")
 
 
 def ensure_log_group(logs, name: str, retention_days: int) -> bool:
@@ -148,7 +148,7 @@ def ensure_log_expiry(s3, folder: str, retention_days: int) -> bool:
 def ensure_task_logs(s3, retention_days: int) -> dict[str, bool]:
     """Where remote logging sends task logs, ready: name -> whether it was created (empty
     with remote logging off)."""
-    from airflow.providers.common.compat.sdk import conf
+    from airflow.sdk import conf
 
     # Imported once Airflow is: Airflow's own start-up imports this logging configuration
     # module, which must not be the one that starts Airflow.
@@ -221,7 +221,7 @@ def main() -> None:
     if outcome["log_retention_days"]:
         log.info("%-16s kept %d days", "task logs", outcome["log_retention_days"])
     if outcome["pool"]:
-        log.info("%-16s %d slots", f"pool {wikipedia.POOL}", wikipedia.MAX_IN_FLIGHT)
+        log.info("%-16s %d slots", f"pool {POOL}", POOL_SLOTS)
 
 
 if __name__ == "__main__":

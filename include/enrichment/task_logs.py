@@ -49,7 +49,7 @@ import attrs
 from airflow.config_templates.airflow_local_settings import DEFAULT_LOGGING_CONFIG
 from airflow.providers.amazon.aws.log.cloudwatch_task_handler import CloudWatchRemoteLogIO
 from airflow.providers.amazon.aws.log.s3_task_handler import S3RemoteLogIO
-from airflow.providers.common.compat.sdk import conf
+from airflow.sdk import conf
 
 LOGGING_CONFIG: dict[str, Any] = copy.deepcopy(DEFAULT_LOGGING_CONFIG)
 

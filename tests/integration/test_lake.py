@@ -132,7 +132,7 @@ def test_csv_dates_read_as_one_dataset_with_the_file_schema(written, s3, tmp_pat
 
     keys = download(s3, written["csv"], tmp_path)
     assert keys == [f"{written['csv']}ds={ds}/{TABLE}_sentiment.csv" for ds in DATES]
-    types = {field.name: field.type for field in arrow_schema(COLUMNS)}
+    types = {field.name: field.type for field in arrow_schema()}
     csv_format = ds.CsvFileFormat(
         convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
     )

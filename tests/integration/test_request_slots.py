@@ -18,14 +18,10 @@ import pytest
 
 from enrichment import aws, request_slots
 from enrichment.bootstrap import ensure_table
-from enrichment.company_sentiment import page_history, revision_texts
-from enrichment.company_sentiment.wikipedia import (
-    MAX_IN_FLIGHT,
-    MAX_TITLES,
-    WikipediaClient,
-    request_slots_in,
-)
+from enrichment.company_sentiment import page_timelines, revision_texts
 from enrichment.request_slots import NoSlotFree, RequestSlots
+from enrichment.wikipedia.client import MAX_IN_FLIGHT, WikipediaClient, request_slots_in
+from enrichment.wikipedia.queries import MAX_TITLES
 
 PROCESSES = 3
 # Enough titles for several full batches per process, so each process keeps its
@@ -37,25 +33,21 @@ SLOW_ANSWER = 0.4  # seconds per Wikipedia answer: requests overlap for certain
 def fetch_like_a_triggerer(slots_table: str, learned: tuple, start, titles: list[str]) -> None:
     """One triggerer's worth: its own clients and coalescer, every title asked at once
     (at a moment after every revision: the daily case, one request per 20 titles)."""
-    from enrichment.clients import Clients
-    from enrichment.company_sentiment.batched_calls import BatchedCalls, SummaryGroup
-    from enrichment.company_sentiment.company_rows import CompanyRows
+    from enrichment.company_sentiment.settings import SentimentSettings
+    from enrichment.company_sentiment.trigger import TriggererProcess
 
     async def everything() -> None:
-        clients = Clients()
-        rows = CompanyRows(BatchedCalls(clients), linger=0.05)
-        group = SummaryGroup(
-            moment=datetime(2026, 11, 20, tzinfo=UTC),
-            sentences=1,
-            slots_table=slots_table,
-            slots=MAX_IN_FLIGHT,
-            timelines_table=learned[0],
-            texts_table=learned[1],
+        process = TriggererProcess()
+        settings = SentimentSettings(
+            request_slots_table=slots_table,
+            wikipedia_slots=MAX_IN_FLIGHT,
+            page_timelines_table=learned[0],
+            revision_texts_table=learned[1],
         )
+        asked = (settings, datetime(2026, 11, 20, tzinfo=UTC))
         start.wait()  # all processes ready: their requests start together
-        summaries = await asyncio.gather(*(rows.intros.ask(group, t) for t in titles))
+        summaries = await asyncio.gather(*(process.leads.ask(asked, t) for t in titles))
         assert [s.status for s in summaries] == ["ok"] * len(titles)
-        clients.close()
 
     asyncio.run(everything())
 
@@ -65,7 +57,7 @@ def run_triggerers(slots_tables: list[str]) -> None:
     timeline and text tables new to this call (nothing learned before answers)."""
     suffix = uuid.uuid4().hex[:8]
     learned = (f"timelines_{suffix}", f"texts_{suffix}")
-    ensure_table(aws.dynamodb_client(), learned[0], page_history.KEY)
+    ensure_table(aws.dynamodb_client(), learned[0], page_timelines.KEY)
     ensure_table(aws.dynamodb_client(), learned[1], revision_texts.KEY)
     context = multiprocessing.get_context("spawn")  # a fresh interpreter, as a triggerer
     start = context.Barrier(len(slots_tables))

@@ -148,8 +148,8 @@ def test_overview_lists_every_company_with_a_chart(client, sentiment):
     expected = [
         name
         for number, name in enumerate(names)
-        if results_data.company_row(name, number, 3)["sentiment"]
-        != results_data.company_row(name, number, 2)["sentiment"]
+        if results_data.company_row(name, number, 3).sentiment
+        != results_data.company_row(name, number, 2).sentiment
     ]
     assert changed == expected
     assert changed  # the seed changes some companies on the last date
@@ -167,7 +167,7 @@ def test_overview_filters(client, sentiment):
     expected = [
         name
         for number, name in enumerate(names)
-        if results_data.company_row(name, number, 3)["sentiment"] == "NEGATIVE"
+        if results_data.company_row(name, number, 3).sentiment == "NEGATIVE"
         and name.startswith("Company 00")
     ]
     assert shown == expected

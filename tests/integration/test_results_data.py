@@ -42,11 +42,11 @@ def test_history_of_the_last_dates_in_either_format(s3_client, settings, file_fo
     for number, line in enumerate(lines):
         expected = results_data.company_row(line.name, number, len(DAYS) - 1)
         assert (line.latest.status, line.latest.sentiment) == (
-            expected["status"],
-            expected["sentiment"],
+            expected.status,
+            expected.sentiment,
         )
         before = results_data.company_row(line.name, number, len(DAYS) - 2)
-        assert line.changed == (before["sentiment"] != expected["sentiment"])
+        assert line.changed == (before.sentiment != expected.sentiment)
     assert any(line.changed for line in lines)
     assert not all(line.changed for line in lines)
 

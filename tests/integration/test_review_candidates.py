@@ -8,12 +8,7 @@ import pytest
 
 from enrichment import aws
 from enrichment.company_review.candidates import CandidateFinder, Lookup
-from enrichment.company_sentiment.wikipedia import (
-    MAX_IN_FLIGHT,
-    USER_AGENT,
-    WikipediaClient,
-    request_slots_in,
-)
+from enrichment.wikipedia.client import MAX_IN_FLIGHT, USER_AGENT, WikipediaClient, request_slots_in
 
 DELTA = Lookup("Delta", "ambiguous", "Delta")
 MERCURY = Lookup("Mercury", "ambiguous", "Mercury")

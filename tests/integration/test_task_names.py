@@ -1,6 +1,6 @@
 """A company task in the triggerer that cannot be named in the UI still gets its row.
 
-Naming leans on Airflow internals (``enrichment.company_sentiment.task_names``): an
+Naming leans on Airflow internals (``enrichment.company_sentiment.triggerer_internals``): an
 upgrade that moves the Execution API's endpoint, a token the API server refuses, or a
 triggerer without the signing key. Each is played here against the process the
 triggerer's company tasks share, with real clients on the stand-ins: the name is a
@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import pytest
 
 from enrichment.company_sentiment.companies import Company
+from enrichment.company_sentiment.rows import Row
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.company_sentiment.trigger import TriggererProcess
 from tests.support.servers import TinySite, serving, status
@@ -26,9 +27,9 @@ NETFLIX = Company(name="Netflix", wikipedia_title="Netflix")
 MOMENT = datetime(2026, 11, 20, tzinfo=UTC)
 
 
-async def name_and_row(process: TriggererProcess) -> tuple[dict, asyncio.Task]:
+async def name_and_row(process: TriggererProcess) -> tuple[Row, asyncio.Task]:
     naming = process.show_name(TI_ID, NETFLIX["name"])
-    row = await process.rows.row(NETFLIX, SentimentSettings(), MOMENT)
+    row = await process.row(NETFLIX, SentimentSettings(), MOMENT)
     await naming
     return row, naming
 
@@ -60,7 +61,7 @@ def test_a_name_that_cannot_be_set_leaves_the_row_alone(
         row, naming = asyncio.run(name_and_row(TriggererProcess()))
 
     assert naming.exception() is None  # naming never fails the company's work
-    assert (row["name"], row["status"], row["sentiment"]) == ("Netflix", "ok", "POSITIVE")
+    assert (row.name, row.status, row.sentiment) == ("Netflix", "ok", "POSITIVE")
     assert [r.getMessage() for r in caplog.records if "name task instance" in r.getMessage()] == [
         f"Could not name task instance {TI_ID} 'Netflix' in the UI"
     ]
@@ -78,6 +79,6 @@ def test_a_name_that_can_be_set_is_sent_for_that_task_instance(bootstrapped, mon
     with serving(site), caplog.at_level(logging.WARNING):
         row, _ = asyncio.run(name_and_row(TriggererProcess()))
 
-    assert row["status"] == "ok"
+    assert row.status == "ok"
     assert not [r for r in caplog.records if "name task instance" in r.getMessage()]
     assert [(r["method"], r["path"]) for r in site.requests] == [("PATCH", NAMING_PATH)]

@@ -11,16 +11,16 @@ from datetime import UTC, datetime
 import pytest
 
 from enrichment import aws
-from enrichment.company_sentiment.intros import Sources, Summary, intros_at
-from enrichment.company_sentiment.wikipedia import (
+from enrichment.company_sentiment.article_leads import Sources, Summary, leads_at
+from enrichment.request_slots import RequestSlots
+from enrichment.wikipedia.client import (
     MAX_IN_FLIGHT,
     USER_AGENT,
     WikipediaClient,
-    WikipediaError,
     WikipediaThrottled,
     request_slots_in,
 )
-from enrichment.request_slots import RequestSlots
+from enrichment.wikipedia.queries import WikipediaError
 from tests.support.history import history_table_objects
 
 # After the corpus's last revision: every page's latest revision is in effect.
@@ -40,7 +40,7 @@ class Asking:
         self.sources = Sources(client, slots, *history_table_objects())
 
     def __call__(self, title: str, sentences: int = 1) -> Summary:
-        return intros_at(self.sources, [title], MOMENT, sentences)[title]
+        return leads_at(self.sources, [title], MOMENT, sentences)[title]
 
 
 @pytest.fixture
@@ -172,7 +172,7 @@ def test_one_request_answers_a_batch_of_titles_each_under_its_own_name(wikipedia
     titles += [f"Synthetic Company {n}" for n in range(16)]  # 20 titles to ask, and A|B
 
     with WikipediaClient() as client:
-        answers = intros_at(Sources(client, slots, *history_table_objects()), titles, MOMENT, 1)
+        answers = leads_at(Sources(client, slots, *history_table_objects()), titles, MOMENT, 1)
 
     assert list(answers) == titles
     assert (answers["netflix"].status, answers["netflix"].title) == ("ok", "Netflix")

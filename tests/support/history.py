@@ -12,7 +12,7 @@ def history_tables() -> dict[str, str]:
     ``revision_texts_table``)."""
     from enrichment import aws
     from enrichment.bootstrap import ensure_table
-    from enrichment.company_sentiment import page_history, revision_texts
+    from enrichment.company_sentiment import page_timelines, revision_texts
 
     suffix = uuid.uuid4().hex[:8]
     conf = {
@@ -20,7 +20,7 @@ def history_tables() -> dict[str, str]:
         "revision_texts_table": f"texts_{suffix}",
     }
     client = aws.dynamodb_client()
-    ensure_table(client, conf["page_timelines_table"], page_history.KEY)
+    ensure_table(client, conf["page_timelines_table"], page_timelines.KEY)
     ensure_table(client, conf["revision_texts_table"], revision_texts.KEY)
     return conf
 

@@ -16,9 +16,8 @@ from enrichment.company_review.candidates import (
     ranked,
     shortlist,
 )
-from enrichment.company_sentiment.page_history import Revision
-from enrichment.company_sentiment.revision_texts import RevisionText
-from enrichment.company_sentiment.wikipedia import Page, parse_links, parse_search
+from enrichment.wikipedia.queries import Page, parse_links, parse_search
+from enrichment.wikipedia.revisions import Revision, RevisionText
 
 # Answers in en.wikipedia.org's shape (formatversion=2), trimmed to what is parsed.
 LINKS_PAGE_1 = {

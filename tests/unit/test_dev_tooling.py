@@ -58,3 +58,76 @@ def test_benchmarks_and_dev_tooling_never_import_the_tests(path):
 def test_plugins_import_neither_dev_nor_tests(path):
     """The Airflow image loads ``plugins/`` and has neither folder."""
     assert _imports_from(path, "dev", "tests") == set()
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PROJECT_ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imported_or_from(path: Path) -> set[str]:
+    """What ``path`` imports, at any level of the file, with each name taken from a
+    module too (``from dev.standins import wikipedia_pages`` may import that module)."""
+    imported = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            imported.add(node.module)
+            imported.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return imported
+
+
+def _a_cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle of ``graph`` (its modules in order, the first again at the end),
+    or an empty list."""
+    done: set[str] = set()
+
+    def visit(path: list[str]) -> list[str]:
+        for module in sorted(graph[path[-1]]):
+            if module in path:
+                return [*path[path.index(module) :], module]
+            if module not in done and (cycle := visit([*path, module])):
+                return cycle
+        done.add(path[-1])
+        return []
+
+    for module in sorted(graph):
+        if module not in done and (cycle := visit([module])):
+            return cycle
+    return []
+
+
+def test_the_dev_tooling_has_no_import_cycle():
+    """Function-level imports included: one hidden inside a function is a cycle all the
+    same, and a module that needs a name of another it is imported by holds it in the
+    wrong place."""
+    modules = {_module_name(path): path for path in (PROJECT_ROOT / "dev").rglob("*.py")}
+    graph = {
+        name: (_imported_or_from(path) & modules.keys()) - {name} for name, path in modules.items()
+    }
+    assert _a_cycle(graph) == []
+
+
+def test_no_test_file_imports_a_test_module():
+    """What test modules share lives in ``tests/support/`` (helpers) or a ``conftest.py``
+    (fixtures); a test module imported by another runs its tests, fixtures and
+    module-level set-up twice, in two places."""
+    importers = {
+        str(path.relative_to(PROJECT_ROOT)): sorted(
+            module
+            for module in _imported_or_from(path)
+            if module.startswith("tests.") and module.rsplit(".", 1)[1].startswith("test_")
+        )
+        for path in sorted((PROJECT_ROOT / "tests").rglob("*.py"))
+    }
+    assert {path: modules for path, modules in importers.items() if modules} == {}
+
+
+def test_the_files_that_share_an_airflow_exist():
+    """A file renamed in ``tests/`` but not in ``tests/conftest.py``'s table would run in a
+    group of its own, on an Airflow of its own, in any order."""
+    from tests.conftest import ONE_AIRFLOW
+
+    named = [path for paths in ONE_AIRFLOW.values() for path in paths]
+    assert [path for path in named if not (PROJECT_ROOT / path).is_file()] == []

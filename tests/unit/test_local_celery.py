@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from dev.airflow_local import COMPONENTS, LocalAirflow, MetadataDatabase
+from dev.airflow_local import COMPONENTS, LocalAirflow
+from dev.metadata_database import MetadataDatabase
 from dev.ports import free_port
 from dev.stack import Stack
 from dev.worker_hostname import WORKER_HOSTNAME_ENV, hostname

@@ -8,8 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dev.standins.aws_server import batch_sentiment, label_image, score_sentiment
-from dev.standins.wikipedia_api import Corpus, first_sentences, normalise_title, request_mode
-from dev.standins.wikipedia_pages import article_link, iso_timestamp, load_corpus
+from dev.standins.wikipedia_pages import (
+    article_link,
+    first_sentences,
+    iso_timestamp,
+    load_corpus,
+    normalise_title,
+)
+from dev.standins.wikipedia_params import request_mode
+from dev.standins.wikipedia_query import Corpus
 
 
 @pytest.mark.parametrize(

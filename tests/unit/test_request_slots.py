@@ -10,7 +10,6 @@ import socket
 
 import pytest
 
-from enrichment.company_sentiment.wikipedia import LEASE_SECONDS, REQUEST_TIMEOUT
 from enrichment.request_slots import (
     CLOCK_MARGIN,
     FIRST_BACKOFF,
@@ -21,6 +20,7 @@ from enrichment.request_slots import (
     lease_seconds,
     slot_keys,
 )
+from enrichment.wikipedia.client import LEASE_SECONDS, REQUEST_TIMEOUT
 
 
 def test_slots_are_numbered_per_service():

@@ -9,18 +9,19 @@ from decimal import Decimal
 import pytest
 
 from dev.results_data import company_row
+from enrichment.company_sentiment import result_file
 from enrichment.company_sentiment.result_file import FORMATS
-from enrichment.company_sentiment.rows import COLUMNS
+from enrichment.company_sentiment.rows import COLUMNS, Row
 from enrichment.image_labels.settings import ImageLabelsSettings
 from enrichment.results_page import charts, image_gallery, sentiment_history
-from enrichment.results_page.sentiment_history import Filters, History, Row
+from enrichment.results_page.sentiment_history import Filters, History
 
 IMAGE_ID = "ab" * 32
-HEADER = ",".join(sentiment_history.REQUIRED_COLUMNS) + "\n"
+HEADER = ",".join(result_file.REQUIRED_COLUMNS) + "\n"
 
 
 def row(name: str, sentiment: str | None = "POSITIVE", status: str = "ok") -> Row:
-    return Row(name, name, "text", sentiment, 0.9, 0.1, 0.0, 0.0, status, None)
+    return Row(name, name, "text", sentiment, 0.9, 0.1, 0.0, 0.0, status=status)
 
 
 def history(*dates: tuple[str, list[Row]]) -> History:
@@ -33,15 +34,15 @@ def history(*dates: tuple[str, list[Row]]) -> History:
 
 
 def test_the_columns_read_are_columns_the_pipeline_writes():
-    assert set(sentiment_history.REQUIRED_COLUMNS) <= set(COLUMNS)
+    assert set(result_file.REQUIRED_COLUMNS) <= set(COLUMNS)
 
 
 @pytest.mark.parametrize("file_format", ["csv", "parquet"])
 def test_a_result_file_reads_back_as_written(file_format):
     written = [company_row("Acme", 0, 0), company_row("Initech", 49, 0)]  # ok, not_found
-    data = FORMATS[file_format].encode(written, COLUMNS)
+    data = FORMATS[file_format].encode(written)
 
-    parsed = sentiment_history.parse(data, file_format)
+    parsed = result_file.parse(data, file_format)
 
     assert parsed.problem is None
     acme, initech = parsed.rows["Acme"], parsed.rows["Initech"]
@@ -60,17 +61,14 @@ def test_a_result_file_reads_back_as_written(file_format):
         pytest.param(b"PAR1 not really", "parquet", "not a readable Parquet", id="bad-parquet"),
         pytest.param(
             (
-                ",".join(sentiment_history.REQUIRED_COLUMNS)
-                + "\nAcme,A,s,POSITIVE,high,0,0,0,ok,\n"
+                ",".join(result_file.REQUIRED_COLUMNS) + "\nAcme,A,s,POSITIVE,high,0,0,0,ok,\n"
             ).encode(),
             "csv",
             "positive is 'high', not a number",
             id="text-score",
         ),
         pytest.param(
-            (
-                ",".join(sentiment_history.REQUIRED_COLUMNS) + "\nA,,,,,,,,ok,\nA,,,,,,,,ok,\n"
-            ).encode(),
+            (",".join(result_file.REQUIRED_COLUMNS) + "\nA,,,,,,,,ok,\nA,,,,,,,,ok,\n").encode(),
             "csv",
             "'A' appears twice",
             id="duplicate-company",
@@ -78,7 +76,7 @@ def test_a_result_file_reads_back_as_written(file_format):
     ],
 )
 def test_a_file_that_is_not_a_result_file_is_a_problem_not_an_exception(data, file_format, problem):
-    parsed = sentiment_history.parse(data, file_format)
+    parsed = result_file.parse(data, file_format)
 
     assert parsed.rows == {}
     assert problem in parsed.problem
@@ -246,7 +244,18 @@ def test_chart_text_is_escaped():
 
 
 def revised(sentiment: str | None, revision: int | None) -> Row:
-    return Row("Acme", "Acme", "text", sentiment, 0.9, 0.1, 0.0, 0.0, "ok", None, revision)
+    return Row(
+        "Acme",
+        "Acme",
+        "text",
+        sentiment,
+        0.9,
+        0.1,
+        0.0,
+        0.0,
+        status="ok",
+        wikipedia_revision_id=revision,
+    )
 
 
 @pytest.mark.parametrize(
@@ -281,7 +290,10 @@ def test_a_company_page_compares_each_date_with_the_last_one_that_has_a_row():
 def test_rows_name_their_revision_and_older_files_read_without_one():
     text = HEADER.strip() + ",wikipedia_revision_id,wikipedia_revision_timestamp\n"
     text += "Acme,Acme,x,POSITIVE,0.9,0.1,0,0,ok,,42,2026-11-01T10:00:00Z\n"
-    (acme,) = sentiment_history.parse_csv(text.encode()).values()
-    assert (acme.revision_id, acme.revision_timestamp) == (42, "2026-11-01T10:00:00Z")
+    (acme,) = result_file.read_csv(text.encode()).values()
+    assert (acme.wikipedia_revision_id, acme.wikipedia_revision_timestamp) == (
+        42,
+        "2026-11-01T10:00:00Z",
+    )
     old = HEADER + "Acme,Acme,x,POSITIVE,0.9,0.1,0,0,ok,\n"
-    assert sentiment_history.parse_csv(old.encode())["Acme"].revision_id is None
+    assert result_file.read_csv(old.encode())["Acme"].wikipedia_revision_id is None

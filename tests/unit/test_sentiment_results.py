@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -59,23 +60,23 @@ def test_partition_date_falls_back_to_run_after_for_runs_without_logical_date():
 
 
 def test_every_company_gets_a_row_even_when_its_task_returned_nothing():
-    ok = error_row(NETFLIX, "placeholder") | {"status": "ok", "error": ""}
+    ok = replace(error_row(NETFLIX, "placeholder"), status="ok", error="")
     rows = complete_rows([NETFLIX, AMAZON], [ok, None])
-    assert [(r["name"], r["status"]) for r in rows] == [("Amazon", "error"), ("Netflix", "ok")]
-    assert rows[0]["error"] == "task returned no result (timed out or killed)"
-    assert set(rows[0]) == set(COLUMNS)
+    assert [(r.name, r.status) for r in rows] == [("Amazon", "error"), ("Netflix", "ok")]
+    assert rows[0].error == "task returned no result (timed out or killed)"
+    assert set(rows[0].record()) == set(COLUMNS)
 
 
 def test_a_failed_try_row_stands_only_where_no_try_returned_a_row():
     """Intel failed a try, then a retry returned its row; Amazon's last try failed."""
     intel = Company(name="Intel", wikipedia_title="Intel")
-    ok = error_row(intel, "placeholder") | {"status": "ok", "error": ""}
+    ok = replace(error_row(intel, "placeholder"), status="ok", error="")
     failed = [
         failed_try_row(intel, ConnectionError("reset")),
         failed_try_row(AMAZON, TimeoutError("read timed out")),
     ]
     rows = complete_rows([intel, AMAZON, NETFLIX], [ok], failed)
-    assert [(r["name"], r["status"], r["error"]) for r in rows] == [
+    assert [(r.name, r.status, r.error) for r in rows] == [
         ("Amazon", "error", "TimeoutError: read timed out"),
         ("Intel", "ok", ""),
         ("Netflix", "error", "task returned no result (timed out or killed)"),
@@ -83,27 +84,29 @@ def test_a_failed_try_row_stands_only_where_no_try_returned_a_row():
 
 
 def ok_row():
-    return error_row(NETFLIX, "") | {
-        "status": "ok",
-        "sentiment": "POSITIVE",
-        "positive": 0.75,
-        "negative": 0.0,
-        "neutral": 0.25,
-        "mixed": 0.0,
-        "characters_sent": 83,
-        "billed_units": 3,
-        "sentiment_source": "comprehend",
-    }
+    return replace(
+        error_row(NETFLIX, ""),
+        status="ok",
+        sentiment="POSITIVE",
+        positive=0.75,
+        negative=0.0,
+        neutral=0.25,
+        mixed=0.0,
+        characters_sent=83,
+        billed_units=3,
+        sentiment_source="comprehend",
+    )
 
 
 def test_a_rows_outcome_is_the_one_line_its_company_log_keeps():
     airbus: Company = {"name": "Airbus", "wikipedia_title": "Airbus"}
-    ok = error_row(airbus, "") | {
-        "status": "ok",
-        "sentiment": "POSITIVE",
-        "sentiment_source": "cache",
-        "wikipedia_revision_id": 1278102400,
-    }
+    ok = replace(
+        error_row(airbus, ""),
+        status="ok",
+        sentiment="POSITIVE",
+        sentiment_source="cache",
+        wikipedia_revision_id=1278102400,
+    )
     assert outcome(ok) == "Airbus: ok, POSITIVE from cache ('Airbus' revision 1278102400)"
     failed = failed_try_row(airbus, TimeoutError("Wikipedia did not answer"))
     assert outcome(failed) == "Airbus: error, TimeoutError: Wikipedia did not answer ('Airbus')"
@@ -116,7 +119,7 @@ def test_a_rows_outcome_is_the_one_line_its_company_log_keeps():
 
 
 def test_csv_has_the_contract_columns_integer_counts_and_empty_missing_values():
-    text = to_csv([error_row(AMAZON, "boom"), ok_row()], COLUMNS).decode("utf-8")
+    text = to_csv([error_row(AMAZON, "boom"), ok_row()]).decode("utf-8")
     header, *lines = list(csv.reader(io.StringIO(text)))
     assert header == list(COLUMNS)
     error, ok = (dict(zip(header, line, strict=True)) for line in lines)
@@ -136,14 +139,14 @@ def read_parquet(data: bytes):
 
 def test_parquet_columns_have_the_same_types_whatever_the_rows_hold():
     """A date whose every row failed has no score at all; its file still says double."""
-    mixed = read_parquet(to_parquet([error_row(AMAZON, "boom"), ok_row()], COLUMNS))
-    all_failed = read_parquet(to_parquet([error_row(AMAZON, "boom")], COLUMNS))
-    empty = read_parquet(to_parquet([], COLUMNS))
+    mixed = read_parquet(to_parquet([error_row(AMAZON, "boom"), ok_row()]))
+    all_failed = read_parquet(to_parquet([error_row(AMAZON, "boom")]))
+    empty = read_parquet(to_parquet([]))
     assert mixed.schema.names == list(COLUMNS)
     for table in (mixed, all_failed, empty):
-        assert table.schema.remove_metadata() == arrow_schema(COLUMNS)
-    assert str(arrow_schema(COLUMNS).field("positive").type) == "double"
-    assert str(arrow_schema(COLUMNS).field("billed_units").type) == "int64"
+        assert table.schema.remove_metadata() == arrow_schema()
+    assert str(arrow_schema().field("positive").type) == "double"
+    assert str(arrow_schema().field("billed_units").type) == "int64"
     assert mixed.to_pylist()[1]["positive"] == 0.75
     assert mixed.to_pylist()[0]["positive"] is None
     assert mixed.to_pylist()[0]["error"] == "boom"

@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from enrichment.company_sentiment.page_history import Revision, parse_time
-from enrichment.company_sentiment.revision_texts import RevisionText
-from enrichment.company_sentiment.wikipedia import (
+from enrichment.wikipedia.client import retry_after_seconds
+from enrichment.wikipedia.queries import (
     Page,
     WikipediaError,
     history_request,
@@ -19,9 +18,9 @@ from enrichment.company_sentiment.wikipedia import (
     parse_history,
     parse_latest,
     parse_texts,
-    retry_after_seconds,
     texts_request,
 )
+from enrichment.wikipedia.revisions import Revision, RevisionText, parse_time
 
 
 def query(*pages, **extra):

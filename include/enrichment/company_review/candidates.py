@@ -6,7 +6,7 @@
   for its name finds, best first (:meth:`.WikipediaClient.search`).
 
 Each candidate comes with the first sentence of its lead, read by the same code as
-company_sentiment's text (:mod:`..company_sentiment.leads`), so the person can tell
+company_sentiment's text (:mod:`enrichment.wikipedia.wikitext`), so the person can tell
 "Mercury Records" from "Mercury (planet)" without leaving Airflow. Links to redirects
 become their targets, links to other disambiguation pages or to nothing are dropped.
 
@@ -14,7 +14,7 @@ become their targets, links to other disambiguation pages or to nothing are drop
 first sentence says it is one (company, airline, record label, ...) come first; within
 each group a search keeps its rank and a disambiguation page the API's (title) order.
 At most :data:`MAX_CANDIDATES` per company. All leads of a run's reviews are asked for
-together, :data:`~..wikipedia.MAX_TITLES` titles a request.
+together, :data:`~enrichment.wikipedia.queries.MAX_TITLES` titles a request.
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from enrichment import request_slots
-from enrichment.company_sentiment.leads import first_sentences, read_lead
-from enrichment.company_sentiment.wikipedia import MAX_TITLES, Page, WikipediaClient
+from enrichment.wikipedia.client import WikipediaClient
+from enrichment.wikipedia.queries import MAX_TITLES, Page
+from enrichment.wikipedia.sentences import first_sentences
+from enrichment.wikipedia.wikitext import read_lead
 
 # What a person is shown for one company: a longer list is read by nobody.
 MAX_CANDIDATES = 10

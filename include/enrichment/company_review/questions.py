@@ -2,7 +2,7 @@
 
 A :class:`Review` (what the candidates task found about one company, passed on as XCom)
 becomes the subject, body and options of its human-in-the-loop task; the chosen option
-becomes an :class:`~.review_items.Answer`.
+becomes an :class:`~.review_state.Answer`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypedDict
 
-from enrichment.company_review.review_items import Answer, iso
+from enrichment.company_review.review_state import Answer, iso
 
 NONE_OF_THESE = "None of these"
 ASK_LATER = "Ask again later"

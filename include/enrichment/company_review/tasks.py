@@ -1,7 +1,7 @@
 """What each task of the ``company_review`` DAG does, given the run's settings.
 
 Each function builds the clients its task needs once and hands them to the modules that
-own the calls: the companies table (:mod:`.review_items`), Wikipedia
+own the calls: the companies table (:mod:`.review_state`), Wikipedia
 (:mod:`.candidates`), the result files (S3).
 """
 
@@ -15,12 +15,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from enrichment import aws
-from enrichment.company_review import review_items
+from enrichment.company_review import review_state
 from enrichment.company_review.candidates import CandidateFinder, Lookup
 from enrichment.company_review.questions import CandidateLink, Review, answer
 from enrichment.company_review.settings import ReviewSettings
-from enrichment.company_sentiment import wikipedia
-from enrichment.results_page.sentiment_history import parse
+from enrichment.company_sentiment.result_file import parse
+from enrichment.wikipedia.client import (
+    WikipediaClient,
+    article_url,
+    request_slots_in,
+    site_url,
+)
 
 # The statuses a person can resolve: the data could not decide which article it is.
 TO_REVIEW = ("ambiguous", "not_found")
@@ -76,7 +81,7 @@ def open_reviews(
     events: Iterable[Mapping[str, Any]], settings: ReviewSettings, run_id: str, now: datetime
 ) -> list[Review]:
     """The reviews this run opens: the companies the events' files filed as ambiguous or
-    not found that may be asked about now (:func:`.review_items.open_review`), at most
+    not found that may be asked about now (:func:`.review_state.open_review`), at most
     ``max_reviews``, each with its candidates."""
     s3 = aws.s3_client()
     dynamodb = aws.dynamodb_resource()
@@ -86,7 +91,7 @@ def open_reviews(
             log.info("max_reviews (%d) reached: the others wait for the next run", len(opened))
             break
         table = dynamodb.Table(filed.table)
-        if review_items.open_review(
+        if review_state.open_review(
             table,
             filed.name,
             filed_at=filed.filed_at,
@@ -104,16 +109,14 @@ def reviews_for(filed: list[Filed], slots_table, slots: int) -> list[Review]:
     link, found holding the deployment's ``slots`` Wikipedia request slots."""
     if not filed:
         return []
-    site = wikipedia.site_url()
-    with wikipedia.WikipediaClient() as client:
-        finder = CandidateFinder(client, wikipedia.request_slots_in(slots_table, slots))
+    site = site_url()
+    with WikipediaClient() as client:
+        finder = CandidateFinder(client, request_slots_in(slots_table, slots))
         found = finder.find([Lookup(f.name, f.status, f.title) for f in filed])
     reviews = []
     for company in filed:
         candidates = [
-            CandidateLink(
-                title=c.title, sentence=c.sentence, url=wikipedia.article_url(site, c.title)
-            )
+            CandidateLink(title=c.title, sentence=c.sentence, url=article_url(site, c.title))
             for c in found[company.name]
         ]
         reviews.append(
@@ -122,7 +125,7 @@ def reviews_for(filed: list[Filed], slots_table, slots: int) -> list[Review]:
                 table=company.table,
                 status=company.status,
                 title=company.title,
-                title_url=wikipedia.article_url(site, company.title),
+                title_url=article_url(site, company.title),
                 candidates=candidates,
             )
         )
@@ -133,7 +136,7 @@ def reviews_for(filed: list[Filed], slots_table, slots: int) -> list[Review]:
 def record(review: Review, event: Mapping[str, Any]) -> str:
     """Write the answer to ``review`` to its company's item; what it did, for the log."""
     given = answer(review, dict(event))
-    recorded = review_items.record_answer(aws.dynamodb_table(review["table"]), given)
+    recorded = review_state.record_answer(aws.dynamodb_table(review["table"]), given)
     if not recorded:
         return "ignored: the company is gone"
     if given.title:

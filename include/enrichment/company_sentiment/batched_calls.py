@@ -1,15 +1,15 @@
 """The two batched calls of company_sentiment, made with the clients of their holder.
 
-:meth:`BatchedCalls.summaries` finds the leads of up to 20 titles as they stood at a
-moment (:mod:`.intros`: one request for all of them on a daily run);
-:meth:`BatchedCalls.sentiments` answers up to 25 texts of one language, from the
+:meth:`BatchedCalls.summaries` finds the leads of up to :data:`TITLES_PER_CALL` titles as
+they stood at a moment (:mod:`.article_leads`: one request for all of them on a daily
+run); :meth:`BatchedCalls.sentiments` answers up to :data:`TEXTS_PER_CALL` texts, from the
 sentiment cache where it may and from one BatchDetectSentiment call for the rest, and
-keeps the new answers in the cache. They are blocking calls, made from a coalescer's
-threads (:mod:`.company_rows`).
+keeps the new answers in the cache. Both take the run's settings as they are.
 
-Clients come from :class:`enrichment.clients.Clients`, built on first use: once per
-process in the triggerer (shared by every company task running there), once per task
-on a worker.
+They are blocking calls: in the triggerer, made from a coalescer's threads for every
+company asking together (:mod:`.trigger`); on a worker, :meth:`BatchedCalls.row` makes
+them for its one company. Clients come from :class:`enrichment.clients.Clients`, built on
+first use: once per process in the triggerer, once per task on a worker.
 """
 
 from __future__ import annotations
@@ -18,47 +18,31 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
 from datetime import datetime
 
 from enrichment import aws
 from enrichment.clients import Clients
 from enrichment.company_sentiment import sentiment_cache
+from enrichment.company_sentiment.article_leads import Sources, Summary, leads_at
+from enrichment.company_sentiment.companies import Company
 from enrichment.company_sentiment.comprehend import (
+    BATCH_SIZE,
     DocumentError,
     Sentiment,
     cut_text,
     detect_sentiments,
 )
-from enrichment.company_sentiment.intros import Sources, Summary, intros_at
-from enrichment.company_sentiment.rows import Scored
-from enrichment.company_sentiment.wikipedia import WikipediaClient, request_slots_in
+from enrichment.company_sentiment.rows import Row, Scored, company_row, no_article_row
+from enrichment.company_sentiment.settings import SentimentSettings
+from enrichment.wikipedia.client import WikipediaClient, request_slots_in
+from enrichment.wikipedia.queries import MAX_TITLES
 
+# Titles per summaries call: the most one Wikipedia query asks about.
+TITLES_PER_CALL = MAX_TITLES
+# Texts per sentiments call: the most one BatchDetectSentiment call takes.
+TEXTS_PER_CALL = BATCH_SIZE
 # Answers kept in memory after they were paid for: the texts of a few runs in flight.
 PAID_LATELY_KEPT = 10_000
-
-
-@dataclass(frozen=True)
-class SummaryGroup:
-    """What the titles of one batch share: the moment their articles are read at, the
-    sentences asked for, the deployment's request slots and the tables of what was
-    learned before."""
-
-    moment: datetime
-    sentences: int
-    slots_table: str
-    slots: int
-    timelines_table: str
-    texts_table: str
-
-
-@dataclass(frozen=True)
-class SentimentGroup:
-    """What the texts of one batch share: Comprehend's language and the cache to use."""
-
-    language: str
-    cache_table: str
-    reuse: bool
 
 
 class BatchedCalls:
@@ -75,19 +59,32 @@ class BatchedCalls:
         self._paid_lately: OrderedDict[str, Sentiment] = OrderedDict()
         self._paying_lock = threading.Lock()
 
-    def summaries(self, group: SummaryGroup, titles: Sequence[str]) -> list[Summary]:
-        """The lead of each of ``titles`` (at most 20) at ``group.moment``, in order."""
+    def row(self, company: Company, settings: SentimentSettings, moment: datetime) -> Row:
+        """The row of one company, its article read as it stood at ``moment``, its two
+        calls made for it alone; raises what is worth a retry."""
+        if company.get("no_article"):
+            return no_article_row(company)
+        summary = self.summaries(settings, moment, [company["wikipedia_title"]])[0]
+        scored = self.sentiments(settings, [summary.snippet])[0] if summary.status == "ok" else None
+        return company_row(company, summary, scored)
+
+    def summaries(
+        self, settings: SentimentSettings, moment: datetime, titles: Sequence[str]
+    ) -> list[Summary]:
+        """The lead of each of ``titles`` (at most :data:`TITLES_PER_CALL`) at ``moment``,
+        with the run's sentences, request slots and history tables, in order."""
         patience = self.wikipedia_patience
+        slots_table, slots = settings.request_slots_table, settings.wikipedia_slots
         sources = Sources(
             self.clients.get("wikipedia", lambda: WikipediaClient(patience=patience)),
             self.clients.get(
-                f"slots {group.slots_table} {group.slots}",
-                lambda: request_slots_in(self._table(group.slots_table), group.slots),
+                f"slots {slots_table} {slots}",
+                lambda: request_slots_in(self._table(slots_table), slots),
             ),
-            self._table(group.timelines_table),
-            self._table(group.texts_table),
+            self._table(settings.page_timelines_table),
+            self._table(settings.revision_texts_table),
         )
-        answers = intros_at(sources, titles, group.moment, group.sentences)
+        answers = leads_at(sources, titles, moment, settings.sentences)
         return [answers[title] for title in titles]
 
     def _table(self, name: str):
@@ -96,30 +93,32 @@ class BatchedCalls:
         return self.clients.get(f"table {name}", lambda: dynamodb.Table(name))
 
     def sentiments(
-        self, group: SentimentGroup, texts: Sequence[str]
+        self, settings: SentimentSettings, texts: Sequence[str]
     ) -> list[Scored | DocumentError]:
-        """The sentiment of each of ``texts`` (at most 25), in order: cached answers where
-        ``group.reuse`` allows, one BatchDetectSentiment call for the others. A text
+        """The sentiment of each of ``texts`` (at most :data:`TEXTS_PER_CALL`) in the run's
+        language, in order: cached answers where ``reuse_sentiment`` allows, one
+        BatchDetectSentiment call for the others. A text
         another batch of the process is paying for right now is waited for, not paid for
         twice (the runs of a backfill often meet the same text at once)."""
-        keys = [sentiment_cache.cache_key(group.language, cut_text(text)) for text in texts]
-        table = self._table(group.cache_table)
-        cached = sentiment_cache.lookup(table, keys) if group.reuse else {}
+        language, reuse = settings.language, settings.reuse_sentiment
+        keys = [sentiment_cache.cache_key(language, cut_text(text)) for text in texts]
+        table = self._table(settings.sentiment_cache_table)
+        cached = sentiment_cache.lookup(table, keys) if reuse else {}
         wanted = list(dict.fromkeys(key for key in keys if key not in cached))
-        lately, theirs, mine = self._share(wanted) if group.reuse else ({}, {}, wanted)
+        lately, theirs, mine = self._share(wanted) if reuse else ({}, {}, wanted)
         cached |= lately
         fresh: dict[str, Sentiment | DocumentError] = {}
         try:
             if mine:
                 comprehend = self.clients.get("comprehend", aws.comprehend_client)
                 text_of = dict(zip(keys, texts, strict=True))  # a key's texts are the same
-                answers = detect_sentiments(comprehend, [text_of[k] for k in mine], group.language)
+                answers = detect_sentiments(comprehend, [text_of[k] for k in mine], language)
                 fresh = dict(zip(mine, answers, strict=True))
                 sentiment_cache.store(
                     table, {k: a for k, a in fresh.items() if isinstance(a, Sentiment)}
                 )
         finally:
-            if group.reuse:
+            if reuse:
                 self._paid(mine, fresh)
         for key, waiting in theirs.items():
             answer = waiting.result()

@@ -5,7 +5,7 @@ name alone is ambiguous (``Amazon`` is a disambiguation page, ``Amazon (company)
 A person sets it in a company_review task, or a user by hand. ``review_status``
 ``no_article`` (a person answered "None of these") files the company as ``no_article``
 without asking Wikipedia; the other review attributes are company_review's
-(:mod:`enrichment.company_review.review_items`).
+(:mod:`enrichment.company_review.review_state`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ task instance: retried on its own, its row its own XCom.
 
 ``ENRICHMENT_SENTIMENT_ON_WORKERS=true`` in the environment that parses the DAG runs the
 same operator's :meth:`~EnrichCompanyOperator.execute` on workers instead, in the
-``wikipedia`` pool, one company per worker process: the way back for a deployment
+:data:`POOL` pool, one company per worker process: the way back for a deployment
 without a triggerer, or when an Airflow upgrade breaks the triggerer path.
 ``airflow dags test`` always runs ``execute``.
 """
@@ -28,11 +28,17 @@ from enrichment.company_sentiment.companies import Company
 from enrichment.company_sentiment.rows import FAILED_TRY_KEY, failed_try_row, outcome
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.run_date import run_moment
+from enrichment.wikipedia.client import MAX_IN_FLIGHT
 
 if TYPE_CHECKING:
     from airflow.sdk import Context, XComArg
 
 ON_WORKERS_ENV = "ENRICHMENT_SENTIMENT_ON_WORKERS"
+# The Airflow pool of ``enrich`` on workers (the bootstrap creates it): one worker per
+# Wikipedia request slot, so queued companies wait in the scheduler, not in a worker
+# process waiting for a slot.
+POOL = "wikipedia"
+POOL_SLOTS = MAX_IN_FLIGHT
 # How long a company's try may take. On a worker it is the calls alone. In the triggerer
 # the clock starts when the scheduler defers the task, before a triggerer takes it up, so
 # it covers the queue of a large run or backfill too (a triggerer runs `[triggerer]
@@ -72,10 +78,10 @@ class EnrichCompanyOperator(BaseOperator):
             settings = SentimentSettings.from_params(context["params"])
             row = tasks.enrich(self.company, settings, run_moment(context["dag_run"]))
         except Exception as error:
-            context["ti"].xcom_push(FAILED_TRY_KEY, failed_try_row(self.company, error))
+            context["ti"].xcom_push(FAILED_TRY_KEY, failed_try_row(self.company, error).record())
             raise
         self.log.info(outcome(row))
-        return row
+        return row.record()
 
 
 def enrich_each(companies: XComArg, **task_kwargs: Any) -> tuple[XComArg, XComArg]:
@@ -96,6 +102,7 @@ def enrich_each(companies: XComArg, **task_kwargs: Any) -> tuple[XComArg, XComAr
         start_from_trigger=not on_workers,
         start_trigger_args=start,
         execution_timeout=WORKER_TIMEOUT if on_workers else TRIGGER_TIMEOUT,
+        pool=POOL,
         **task_kwargs,
     ).expand(company=companies)
     return enrich.output, enrich.output[FAILED_TRY_KEY]

@@ -1,38 +1,25 @@
-"""The wikitext of article leads by revision id, and the DynamoDB table that keeps them.
+"""The DynamoDB cache of article leads by revision id (``revision_texts``).
 
-A revision's text never changes, so a lead fetched once (the ``revision_texts`` table,
-one item per revision id) is never asked for again: a re-run of a date, or the next date
-of a backfill on an unchanged article, reads it here. What is kept is the wikitext of
-section 0 as Wikipedia answered it, not the plain text made of it, so a better
-conversion (:mod:`.leads`) applies to what was kept too.
+A revision's text never changes, so a lead fetched once (one item per revision id) is
+never asked for again: a re-run of a date, or the next date of a backfill on an
+unchanged article, reads it here. What is kept is the wikitext of section 0 as Wikipedia
+answered it, not the plain text made of it, so a better conversion
+(:mod:`enrichment.wikipedia.wikitext`) applies to what was kept too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from enrichment.company_sentiment.page_history import format_time, parse_time
 from enrichment.dynamodb import get_items
+from enrichment.wikipedia.revisions import RevisionText, format_time, parse_time
 
 # The table's partition key (S, the revision id's digits, as every table here is keyed
 # by a string).
 KEY = "revision_id"
 # DynamoDB items are at most 400 KB; a lead longer than this is fetched again instead.
 MAX_KEPT_BYTES = 350_000
-
-
-@dataclass(frozen=True)
-class RevisionText:
-    """Section 0 of one revision; ``wikitext`` is None when Wikipedia hides it (a revision
-    deleted by an administrator: ``texthidden``)."""
-
-    revid: int
-    title: str
-    timestamp: datetime
-    wikitext: str | None
 
 
 def _item(text: RevisionText) -> dict[str, Any]:

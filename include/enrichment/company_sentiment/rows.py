@@ -16,16 +16,16 @@ the failure. So every failed try leaves its :func:`failed_try_row` under
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from enrichment.company_sentiment.companies import Company
-from enrichment.company_sentiment.page_history import format_time
+from enrichment.wikipedia.revisions import format_time
 
 if TYPE_CHECKING:
-    from enrichment.company_sentiment.comprehend import Sentiment
-    from enrichment.company_sentiment.intros import Summary
+    from enrichment.company_sentiment.article_leads import Summary
+    from enrichment.company_sentiment.comprehend import DocumentError, Sentiment
 
 # Every status a row may have, in the order pages and docs list them.
 STATUSES = ("ok", "not_found", "ambiguous", "no_article", "error")
@@ -56,7 +56,40 @@ COLUMNS = {
     "wikipedia_revision_timestamp": "string",
 }
 
-Row = dict[str, Any]
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One company on one date: a result file's line, with its :data:`COLUMNS` as fields.
+
+    The pipeline makes it (:func:`company_row` and the rows below) and hands it between
+    tasks as :meth:`record` (an XCom is JSON); the result file's reader
+    (:mod:`.result_file`) gives it back, a missing value as None.
+    """
+
+    name: str
+    wikipedia_title: str | None = None
+    wikipedia_snippet: str | None = None
+    sentiment: str | None = None
+    positive: float | None = None
+    negative: float | None = None
+    neutral: float | None = None
+    mixed: float | None = None
+    characters_sent: int | None = None
+    billed_units: int | None = None
+    sentiment_source: str | None = None
+    status: str | None = None
+    error: str | None = None
+    wikipedia_revision_id: int | None = None
+    wikipedia_revision_timestamp: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        """The row as a dict of its columns, in file order."""
+        return {column: getattr(self, column) for column in COLUMNS}
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Row:
+        """The row a :meth:`record` was made of."""
+        return cls(**record)
 
 
 @dataclass(frozen=True)
@@ -68,14 +101,16 @@ class Scored:
 
 
 def _row(company: Company, status: str, **values: Any) -> Row:
-    return dict.fromkeys(COLUMNS) | {
-        "name": company["name"],
-        "wikipedia_title": company["wikipedia_title"],
-        "wikipedia_snippet": "",
-        "status": status,
-        "error": "",
-        **values,
-    }
+    return Row(
+        **{
+            "name": company["name"],
+            "wikipedia_title": company["wikipedia_title"],
+            "wikipedia_snippet": "",
+            "status": status,
+            "error": "",
+            **values,
+        }
+    )
 
 
 def _revision(summary: Summary) -> dict[str, Any]:
@@ -87,8 +122,10 @@ def _revision(summary: Summary) -> dict[str, Any]:
     }
 
 
-def company_row(company: Company, summary: Summary, scored: Scored | None) -> Row:
-    """The row of a company from its Wikipedia answer and, for an ``ok`` one, its sentiment."""
+def company_row(company: Company, summary: Summary, scored: Scored | DocumentError | None) -> Row:
+    """The row of a company from its Wikipedia answer and, for an ``ok`` one, its
+    sentiment; a sentiment Comprehend could not give (a :class:`DocumentError`) is raised,
+    worth a retry."""
     if summary.status != "ok":
         return _row(
             company,
@@ -97,6 +134,8 @@ def company_row(company: Company, summary: Summary, scored: Scored | None) -> Ro
             error=summary.reason,
             **_revision(summary),
         )
+    if isinstance(scored, Exception):
+        raise scored
     if scored is None:
         raise ValueError(f"{company['name']!r} has an intro but no sentiment")
     sentiment = scored.sentiment
@@ -136,13 +175,13 @@ def outcome(row: Row) -> str:
     """A row as the one line its company's task log keeps of a try: the status and what
     an operator looks into next (the article and revision, the sentiment and where it
     came from, or the reason)."""
-    article = f"{row['wikipedia_title']!r}"
-    if row.get("wikipedia_revision_id") is not None:
-        article += f" revision {row['wikipedia_revision_id']}"
-    if row["status"] == "ok":
-        return f"{row['name']}: ok, {row['sentiment']} from {row['sentiment_source']} ({article})"
-    reason = " ".join(row["error"].split())  # one line, whatever the error's message held
-    return f"{row['name']}: {row['status']}, {reason} ({article})"
+    article = f"{row.wikipedia_title!r}"
+    if row.wikipedia_revision_id is not None:
+        article += f" revision {row.wikipedia_revision_id}"
+    if row.status == "ok":
+        return f"{row.name}: ok, {row.sentiment} from {row.sentiment_source} ({article})"
+    reason = " ".join((row.error or "").split())  # one line, whatever the message held
+    return f"{row.name}: {row.status}, {reason} ({article})"
 
 
 def complete_rows(
@@ -156,8 +195,8 @@ def complete_rows(
     killed by its timeout or by a lost worker leaves neither; its company still gets an
     ``error`` row rather than silently vanishing from the file.
     """
-    by_name = {row["name"]: row for row in failed_tries if row}
-    by_name |= {row["name"]: row for row in rows if row}
+    by_name = {row.name: row for row in failed_tries if row}
+    by_name |= {row.name: row for row in rows if row}
     complete = []
     for company in sorted(companies, key=lambda c: c["name"]):
         row = by_name.get(company["name"])

@@ -12,8 +12,8 @@ from airflow.sdk import Asset
 
 from enrichment.company_sentiment.comprehend import LANGUAGES
 from enrichment.company_sentiment.result_file import FORMATS
-from enrichment.company_sentiment.wikipedia import MAX_IN_FLIGHT
 from enrichment.settings import Settings, setting
+from enrichment.wikipedia.client import MAX_IN_FLIGHT
 
 
 @dataclass(frozen=True)

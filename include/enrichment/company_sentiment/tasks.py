@@ -1,13 +1,13 @@
 """What each task of the ``company_sentiment`` DAG does, given the run's settings.
 
 Each function builds the clients its task needs once (one connection lookup per
-service) and hands them to the modules that own the calls. ``enrich`` in the triggerer
-is :mod:`.trigger`'s, with clients built once per triggerer process instead.
+service) and hands them to the modules that own the calls. ``enrich`` here is the worker
+path; in the triggerer it is :mod:`.trigger`'s, with clients built once per triggerer
+process instead.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -18,9 +18,8 @@ from enrichment import aws, storage
 from enrichment.clients import Clients
 from enrichment.company_sentiment.batched_calls import BatchedCalls
 from enrichment.company_sentiment.companies import Company, companies_to_enrich
-from enrichment.company_sentiment.company_rows import CompanyRows
 from enrichment.company_sentiment.result_file import FORMATS, Written, result_key
-from enrichment.company_sentiment.rows import COLUMNS, Row, complete_rows
+from enrichment.company_sentiment.rows import Row, complete_rows
 from enrichment.company_sentiment.settings import SentimentSettings
 
 log = logging.getLogger(__name__)
@@ -42,25 +41,19 @@ def scan(settings: SentimentSettings, moment: datetime) -> list[Company]:
 
 def enrich(company: Company, settings: SentimentSettings, moment: datetime) -> Row:
     """One company's row on a worker (``EnrichCompanyOperator.execute``), its article
-    read as it stood at ``moment``: the triggerer path's code, with clients of its own
-    for one company. Raises what is worth a retry."""
-
-    async def one_company() -> Row:
-        clients = Clients()
-        try:
-            # Nothing else to wait for: each call goes out as soon as it is asked.
-            rows = CompanyRows(BatchedCalls(clients), linger=0)
-            return await rows.row(company, settings, moment)
-        finally:
-            clients.close()
-
-    return asyncio.run(one_company())
+    read as it stood at ``moment``: the triggerer path's batched calls, made for this one
+    company with clients of its own. Raises what is worth a retry."""
+    clients = Clients()
+    try:
+        return BatchedCalls(clients).row(company, settings, moment)
+    finally:
+        clients.close()
 
 
 def load(
     companies: Iterable[Company] | None,
-    rows: Iterable[Row | None],
-    failed_tries: Iterable[Row | None],
+    rows: Iterable[dict | None],
+    failed_tries: Iterable[dict | None],
     settings: SentimentSettings,
     ds: str,
 ) -> Written:
@@ -74,17 +67,21 @@ def load(
             f"scan left no company list for {ds} (it failed; its log says why): nothing "
             "written. Fix what the scan reported, then clear the run"
         )
-    complete = complete_rows(companies, rows, failed_tries)
+    complete = complete_rows(
+        companies,
+        (Row.from_record(record) for record in rows if record),
+        (Row.from_record(record) for record in failed_tries if record),
+    )
     s3 = aws.s3_client()
     file_format = FORMATS[settings.output_format]
     key = result_key(settings.prefix, ds, settings.companies_table, settings.output_format)
     uri = storage.put_bytes(
-        s3, settings.bucket, key, file_format.encode(complete, COLUMNS), file_format.content_type
+        s3, settings.bucket, key, file_format.encode(complete), file_format.content_type
     )
     for other in FORMATS.keys() - {settings.output_format}:
         storage.delete(
             s3, settings.bucket, result_key(settings.prefix, ds, settings.companies_table, other)
         )
-    errors = sum(row["status"] == "error" for row in complete)
+    errors = sum(row.status == "error" for row in complete)
     log.info("Wrote %d rows (%d errors) to %s", len(complete), errors, uri)
     return Written(uri=uri, rows=len(complete), errors=errors)

@@ -1,18 +1,19 @@
 """The triggerer side of ``enrich``: one trigger per company task, one process's worth of
-clients and coalescers for all of them.
+clients and coalesced calls for all of them.
 
-A trigger finds its company in the scan's output by its map index (the list and the
-run's settings are read once per DAG run per process, not once per company), asks the
-process's :class:`~enrichment.company_sentiment.company_rows.CompanyRows` for the row,
-stores the row as the task's XCom and ends the task itself: ``TaskSuccessEvent`` with
-the row pushed through the Task SDK's XCom first (an event's own ``xcoms`` would store
-it as a JSON string). A try that fails leaves its error row under
+A trigger finds its company in its run's company list by its map index (the list and the
+run's settings are read once per DAG run per process, not once per company:
+:mod:`.triggerer_internals` says why a trigger is not given its company), asks the
+process for the row, stores the row as the task's XCom and ends the task itself with
+``TaskSuccessEvent``. A try that fails leaves its error row under
 :data:`~enrichment.company_sentiment.rows.FAILED_TRY_KEY` and ends with
-``TaskFailedEvent``: Airflow then retries it (in the triggerer again) or, after its
-last try, marks it failed (:mod:`.rows` says why Airflow decides).
+``TaskFailedEvent``: Airflow then retries it (in the triggerer again) or, after its last
+try, marks it failed (:mod:`.rows` says why Airflow decides).
 
-While the company runs, the trigger names its task instance in the UI
-(:mod:`.task_names`), beside the work and never waited for.
+Every running company asks for one Wikipedia lead and one sentiment; the process's
+coalescers (:mod:`.coalescer`) send the asks of all companies waiting together as the
+batched calls of :mod:`.batched_calls`. While the company runs, the trigger names its
+task instance in the UI, beside the work and never waited for.
 """
 
 from __future__ import annotations
@@ -29,14 +30,21 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TaskFailedEvent, TaskSuccessEvent, TriggerEvent
 
 from enrichment.clients import Clients
-from enrichment.company_sentiment.batched_calls import BatchedCalls
+from enrichment.company_sentiment.batched_calls import TEXTS_PER_CALL, TITLES_PER_CALL, BatchedCalls
+from enrichment.company_sentiment.coalescer import Coalescer
 from enrichment.company_sentiment.companies import Company
-from enrichment.company_sentiment.company_rows import CompanyRows
-from enrichment.company_sentiment.rows import FAILED_TRY_KEY, failed_try_row, outcome
+from enrichment.company_sentiment.rows import (
+    FAILED_TRY_KEY,
+    Row,
+    company_row,
+    failed_try_row,
+    no_article_row,
+    outcome,
+)
 from enrichment.company_sentiment.settings import SentimentSettings
-from enrichment.company_sentiment.task_names import TaskNames
-from enrichment.company_sentiment.wikipedia import OUTAGE_PATIENCE
+from enrichment.company_sentiment.triggerer_internals import TaskNames, TriggererAirflow
 from enrichment.run_date import run_moment
+from enrichment.wikipedia.client import MAX_IN_FLIGHT, OUTAGE_PATIENCE
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +52,10 @@ log = logging.getLogger(__name__)
 # the triggerer a few at a time, at the scheduler's pace; a second gathers most of a full
 # batch and costs the run about a second at its end.
 LINGER_SECONDS = 1.0
+# Comprehend and DynamoDB calls of one process at once; AWS asks no etiquette of us, this
+# only bounds the threads a burst of batches takes. (More Wikipedia calls at once than
+# the deployment's request slots would only wait for a slot.)
+AWS_CALLS_IN_FLIGHT = 4
 # Inputs of this many DAG runs are kept per process (a backfill runs a few at once).
 RUNS_KEPT = 16
 # Names set at once: the API server answers each in a few milliseconds of its CPU.
@@ -61,31 +73,26 @@ class RunInputs:
     companies: list[Company]
 
 
-async def read_run_inputs(ti, companies_task_id: str) -> RunInputs:
-    """The inputs of ``ti``'s run, from its template context and the scan's XCom."""
-    from airflow.sdk.execution_time.xcom import XCom
-
-    context = ti.get_template_context()
-    companies = await XCom.aget_one(
-        key="return_value", dag_id=ti.dag_id, task_id=companies_task_id, run_id=ti.run_id
-    )
-    if companies is None:
-        raise LookupError(f"{companies_task_id} of {ti.run_id} has no company list")
-    return RunInputs(
-        SentimentSettings.from_params(context["params"]),
-        run_moment(context["dag_run"]),
-        companies,
-    )
-
-
 class TriggererProcess:
     """What all the company triggers of one triggerer process share: the clients, the
     coalesced calls, each run's inputs and the naming of task instances."""
 
-    def __init__(self) -> None:
+    def __init__(self, airflow: TriggererAirflow | None = None) -> None:
+        self.airflow = airflow or TriggererAirflow()
         # Waiting here holds no worker slot: Wikipedia outages are waited out in place.
         calls = BatchedCalls(Clients(), wikipedia_patience=OUTAGE_PATIENCE)
-        self.rows = CompanyRows(calls, linger=LINGER_SECONDS)
+        self.leads: Coalescer = Coalescer(
+            lambda asked, titles: calls.summaries(*asked, titles),
+            max_batch=TITLES_PER_CALL,
+            max_in_flight=MAX_IN_FLIGHT,
+            linger=LINGER_SECONDS,
+        )
+        self.scores: Coalescer = Coalescer(
+            calls.sentiments,
+            max_batch=TEXTS_PER_CALL,
+            max_in_flight=AWS_CALLS_IN_FLIGHT,
+            linger=LINGER_SECONDS,
+        )
         self._runs: OrderedDict[tuple[str, str], asyncio.Task[RunInputs]] = OrderedDict()
         self._names: asyncio.Future[TaskNames] | None = None
         # Naming has threads of its own, so it never holds up a company's calls, and a
@@ -93,11 +100,22 @@ class TriggererProcess:
         self._naming_threads = ThreadPoolExecutor(NAMING_THREADS, thread_name_prefix="naming")
         self._naming: set[asyncio.Task] = set()
 
-    async def run_inputs(self, ti, companies_task_id: str) -> RunInputs:
+    async def row(self, company: Company, settings: SentimentSettings, moment: datetime) -> Row:
+        """The row of one company, its article read as it stood at ``moment``, its calls
+        sent with those of the other companies asking now; raises what is worth a retry."""
+        if company.get("no_article"):
+            return no_article_row(company)
+        summary = await self.leads.ask((settings, moment), company["wikipedia_title"])
+        scored = (
+            await self.scores.ask(settings, summary.snippet) if summary.status == "ok" else None
+        )
+        return company_row(company, summary, scored)
+
+    async def run_inputs(self, ti: Any, companies_task_id: str) -> RunInputs:
         """The inputs of ``ti``'s run, read once however many of its companies ask."""
         key = (ti.dag_id, ti.run_id)
         if key not in self._runs:
-            self._runs[key] = asyncio.create_task(read_run_inputs(ti, companies_task_id))
+            self._runs[key] = asyncio.create_task(self._read_run(ti, companies_task_id))
             while len(self._runs) > RUNS_KEPT:
                 self._runs.popitem(last=False)
         try:
@@ -105,6 +123,12 @@ class TriggererProcess:
         except Exception:
             self._runs.pop(key, None)  # the next company reads again
             raise
+
+    async def _read_run(self, ti: Any, companies_task_id: str) -> RunInputs:
+        run = await self.airflow.run_inputs(ti, companies_task_id)
+        return RunInputs(
+            SentimentSettings.from_params(run.params), run_moment(run.dag_run), run.companies
+        )
 
     def show_name(self, ti_id: str, name: str) -> asyncio.Task:
         """Name the task instance in the UI, in the background: never waited for by the
@@ -118,7 +142,7 @@ class TriggererProcess:
         try:
             loop = asyncio.get_running_loop()
             if self._names is None:  # made once, whichever company asks first
-                self._names = loop.run_in_executor(self._naming_threads, TaskNames)
+                self._names = loop.run_in_executor(self._naming_threads, self.airflow.task_names)
             names = await asyncio.shield(self._names)
             await loop.run_in_executor(self._naming_threads, names.set, ti_id, name)
         except Exception:
@@ -149,30 +173,24 @@ class EnrichCompanyTrigger(BaseTrigger):
         }
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        from airflow.sdk.execution_time.xcom import XCom
-
         ti = self.task_instance
         shared = process()
-        where = {"dag_id": ti.dag_id, "task_id": ti.task_id, "run_id": ti.run_id}
         company = None
         try:
             run = await shared.run_inputs(ti, self.companies_task_id)
             company = run.companies[ti.map_index]
             # What map_index_template renders on workers, shown while the company runs.
             shared.show_name(str(ti.id), company["name"])
-            row = await shared.rows.row(company, run.settings, run.moment)
+            row = await shared.row(company, run.settings, run.moment)
         except Exception as error:
             log.exception("enrich try %d failed; Airflow decides on a retry", ti.try_number)
             if company is not None:
-                await XCom.aset(
-                    key=FAILED_TRY_KEY,
-                    value=failed_try_row(company, error),
-                    map_index=ti.map_index,
-                    **where,
+                await shared.airflow.push(
+                    ti, FAILED_TRY_KEY, failed_try_row(company, error).record()
                 )
             yield TaskFailedEvent()
             return
-        await XCom.aset(key="return_value", value=row, map_index=ti.map_index, **where)
+        await shared.airflow.push(ti, "return_value", row.record())
         # The one line of the try in the company's log (a cost: docs/operations.md#task-logs).
         log.info(outcome(row))
         yield TaskSuccessEvent()

@@ -17,13 +17,17 @@ unreadable data give a page saying so, never an error page of the server.
 
 from __future__ import annotations
 
-from airflow.api_fastapi.common.db.common import SessionDep
-from airflow.api_fastapi.core_api.security import GetUserDep, get_user
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 
-from enrichment.results_page import core, image_pages, review_pages, sentiment_pages
+from enrichment.results_page import (
+    api_server_internals,
+    core,
+    image_pages,
+    review_pages,
+    sentiment_pages,
+)
 from enrichment.run_date import partition_date
 
 # The pipelines the page shows, by DAG id, in the order of the navigation bar.
@@ -41,15 +45,12 @@ router = APIRouter()
 
 @router.get("/runs/{dag_id}/{run_id:path}", response_class=HTMLResponse)
 def run_result(
-    request: Request, dag_id: str, run_id: str, user: GetUserDep, session: SessionDep
+    request: Request, dag_id: str, run_id: str, user: api_server_internals.SignedIn
 ) -> HTMLResponse:
     """The "Results" tab of a DAG run: its DAG's run tab, for the date the run files
     its output under, with the settings of its conf."""
-    from airflow.models.dagrun import DagRun
-    from sqlalchemy import select
-
     core.require_run_access(dag_id, user)
-    dag_run = session.scalar(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
+    dag_run = api_server_internals.dag_run(dag_id, run_id)
     if dag_run is None:
         return core.message(request, "No such run", f"{dag_id} has no run {run_id!r}", 404)
     pipeline = PIPELINES.get(dag_id)
@@ -72,7 +73,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
         openapi_url=None,
         # On every route, those of the pages modules included: no page without a login.
-        dependencies=[Depends(get_user)],
+        dependencies=[api_server_internals.login_required],
     )
     app.state.results = core.Resources(PIPELINES.values())
     for pipeline in PIPELINES.values():

@@ -23,15 +23,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
-from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from enrichment import aws
 from enrichment.clients import Clients
-from enrichment.results_page import charts
+from enrichment.results_page import api_server_internals, charts
 
 log = logging.getLogger(__name__)
 
@@ -177,11 +175,7 @@ def _aws_message(error: Exception) -> str:
     return f"AWS could not be reached through aws_default: {error}"
 
 
-def require_run_access(dag_id: str, user: BaseUser) -> None:
+def require_run_access(dag_id: str, user: Any) -> None:
     """The user may read the DAG's runs (the auth manager decides), else 403."""
-    from airflow.api_fastapi.app import get_auth_manager
-
-    if not get_auth_manager().is_authorized_dag(
-        method="GET", access_entity=DagAccessEntity.RUN, details=DagDetails(id=dag_id), user=user
-    ):
+    if not api_server_internals.may_read_runs(dag_id, user):
         raise HTTPException(403, "Forbidden")

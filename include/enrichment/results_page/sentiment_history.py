@@ -1,68 +1,32 @@
-"""company_sentiment results over time, read from the date partitions in S3.
+"""company_sentiment results over time, read from the date partitions in S3: the pages'
+view of them.
 
 Each date is one object, ``<prefix>ds=YYYY-MM-DD/<table>_sentiment.<csv|parquet>``
 (:func:`~enrichment.company_sentiment.result_file.result_key`); the date is the partition
 key, not a column. One ListObjectsV2 walk of the prefix finds the dates; each file is
-fetched and parsed once per ETag (:class:`ParsedFiles`), so a page shown again only lists
-the prefix. A file that cannot be read (not UTF-8, not CSV/Parquet, another table's
-columns) is a problem shown for its date, never an exception for the whole page.
+fetched and parsed (:func:`~enrichment.company_sentiment.result_file.parse`) once per ETag
+(:class:`ParsedFiles`), so a page shown again only lists the prefix. A file that cannot
+be read is a problem shown for its date, never an exception for the whole page.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
-from enrichment.company_sentiment.result_file import FORMATS, result_key
-from enrichment.company_sentiment.rows import STATUSES
+from enrichment.company_sentiment.result_file import FORMATS, Parsed, parse, result_key
+from enrichment.company_sentiment.rows import STATUSES, Row
 from enrichment.company_sentiment.settings import SentimentSettings
 
-# The columns a result file must have to be shown (the contract's "at least"); the
-# pipeline writes more (rows.COLUMNS), which are not needed here.
-REQUIRED_COLUMNS = (
-    "name",
-    "wikipedia_title",
-    "wikipedia_snippet",
-    "sentiment",
-    "positive",
-    "negative",
-    "neutral",
-    "mixed",
-    "status",
-    "error",
-)
-# Written since files name the revision they describe; older files have none.
-REVISION_COLUMNS = ("wikipedia_revision_id", "wikipedia_revision_timestamp")
 SCORES = ("positive", "negative", "neutral", "mixed")
 SENTIMENTS = ("POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED")
 # A result file of 1,000 companies is about 300 kB; anything this big is not one.
 MAX_FILE_BYTES = 64 * 1024 * 1024
 DS = re.compile(r"/ds=(\d{4}-\d{2}-\d{2})/")
 FETCH_THREADS = 8
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One company on one date, as the result file has it (scores None when missing)."""
-
-    name: str
-    wikipedia_title: str | None
-    snippet: str | None
-    sentiment: str | None
-    positive: float | None
-    negative: float | None
-    neutral: float | None
-    mixed: float | None
-    status: str | None
-    error: str | None
-    revision_id: int | None = None
-    revision_timestamp: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,109 +38,6 @@ class PartitionFile:
     etag: str
     size: int
     file_format: str
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """A file's rows by company name, or why it could not be read."""
-
-    rows: dict[str, Row] = field(default_factory=dict)
-    problem: str | None = None
-
-
-class UnreadableFile(ValueError):
-    """A result file that is not one: the message says why, for the page."""
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    text = str(value)
-    return text or None  # CSV writes a missing value as an empty field
-
-
-def _revision_id(value: object, line: int) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise UnreadableFile(f"row {line}: wikipedia_revision_id is {value!r}") from None
-
-
-def _score(value: object, column: str, line: int) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise UnreadableFile(f"row {line}: {column} is {value!r}, not a number") from None
-
-
-def rows_from_records(records: Iterable[dict], columns: Iterable[str]) -> dict[str, Row]:
-    """Rows by name from dict records with ``columns``; raises :class:`UnreadableFile`."""
-    missing = [column for column in REQUIRED_COLUMNS if column not in set(columns)]
-    if missing:
-        raise UnreadableFile(f"not a company_sentiment result file: no column {', '.join(missing)}")
-    rows: dict[str, Row] = {}
-    for line, record in enumerate(records, start=1):
-        name = _text(record["name"])
-        if name is None:
-            raise UnreadableFile(f"row {line}: no company name")
-        if name in rows:
-            raise UnreadableFile(f"row {line}: {name!r} appears twice")
-        rows[name] = Row(
-            name=name,
-            wikipedia_title=_text(record["wikipedia_title"]),
-            snippet=_text(record["wikipedia_snippet"]),
-            sentiment=_text(record["sentiment"]),
-            positive=_score(record["positive"], "positive", line),
-            negative=_score(record["negative"], "negative", line),
-            neutral=_score(record["neutral"], "neutral", line),
-            mixed=_score(record["mixed"], "mixed", line),
-            status=_text(record["status"]),
-            error=_text(record["error"]),
-            revision_id=_revision_id(record.get("wikipedia_revision_id"), line),
-            revision_timestamp=_text(record.get("wikipedia_revision_timestamp")),
-        )
-    return rows
-
-
-def parse_csv(data: bytes) -> dict[str, Row]:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise UnreadableFile(f"not UTF-8 text (byte {error.start})") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        return rows_from_records(reader, reader.fieldnames or ())
-    except csv.Error as error:
-        raise UnreadableFile(f"not valid CSV: {error}") from None
-
-
-def parse_parquet(data: bytes) -> dict[str, Row]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(pa.BufferReader(data))
-    except (pa.ArrowException, OSError) as error:
-        raise UnreadableFile(f"not a readable Parquet file: {error}") from None
-    return rows_from_records(table.to_pylist(), table.column_names)
-
-
-PARSERS: dict[str, Callable[[bytes], dict[str, Row]]] = {
-    "csv": parse_csv,
-    "parquet": parse_parquet,
-}
-
-
-def parse(data: bytes, file_format: str) -> Parsed:
-    """The rows of a result file, or the problem that keeps it from being read."""
-    try:
-        return Parsed(rows=PARSERS[file_format](data))
-    except UnreadableFile as error:
-        return Parsed(problem=str(error))
 
 
 class ParsedFiles:
@@ -327,7 +188,10 @@ def change(row: Row, previous: Row | None) -> str | None:
     and worth a look), None when its sentiment and status are the same."""
     if previous is None or (row.sentiment, row.status) == (previous.sentiment, previous.status):
         return None
-    same = row.revision_id is not None and row.revision_id == previous.revision_id
+    same = (
+        row.wikipedia_revision_id is not None
+        and row.wikipedia_revision_id == previous.wikipedia_revision_id
+    )
     return "scores" if same else "article"
 
 
@@ -371,7 +235,7 @@ def company_dates(series: list[tuple[str, Row | None]]) -> list[CompanyDate]:
         if row is None:
             dates.append(CompanyDate(ds, None))
             continue
-        before = previous.revision_id if previous else None
+        before = previous.wikipedia_revision_id if previous else None
         dates.append(CompanyDate(ds, row, change(row, previous), before))
         previous = row
     return dates

@@ -10,14 +10,14 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from airflow.api_fastapi.common.db.common import SessionDep
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from enrichment.company_sentiment import wikipedia
+from enrichment.company_sentiment.rows import STATUSES
 from enrichment.company_sentiment.settings import SentimentSettings
 from enrichment.results_page import charts, core, review_pages, sentiment_history
-from enrichment.results_page.sentiment_history import SCORES, SENTIMENTS, STATUSES
+from enrichment.results_page.sentiment_history import SCORES, SENTIMENTS
+from enrichment.wikipedia.client import article_url, diff_url, site_url
 
 DAG_ID = "company_sentiment"
 # The settings a page may change through query parameters of the same name.
@@ -70,7 +70,7 @@ def _caches(request: Request) -> SentimentCaches:
 
 def _wikipedia_site(request: Request) -> str:
     """The wiki of the ``wikipedia_default`` connection, the one the rows were read from."""
-    return core.resources(request).clients.get("wikipedia site", wikipedia.site_url)
+    return core.resources(request).clients.get("wikipedia site", site_url)
 
 
 def _dates(dates: int) -> int:
@@ -107,7 +107,6 @@ def _company_item(request: Request, settings: SentimentSettings, name: str) -> d
 @router.get("/", response_class=HTMLResponse)
 def overview(
     request: Request,
-    session: SessionDep,
     dates: int = 30,
     status: str | None = None,
     sentiment: str | None = None,
@@ -136,7 +135,7 @@ def overview(
         dates=dates,
         statuses=STATUSES,
         sentiments=SENTIMENTS,
-        reviews_waiting=review_pages.waiting_count(session),
+        reviews_waiting=review_pages.waiting_count(),
         carry=core.carried(request, NAMES),
     )
 
@@ -167,9 +166,9 @@ def company(request: Request, name: str, dates: int = 30) -> HTMLResponse:
         history=history,
         dates_shown=list(reversed(sentiment_history.company_dates(series))),
         latest=latest,
-        article=wikipedia.article_url(site, latest.wikipedia_title or name),
+        article=article_url(site, latest.wikipedia_title or name),
         item=_company_item(request, settings, name),
-        diff=lambda new, old: wikipedia.diff_url(site, new, old),
+        diff=lambda new, old: diff_url(site, new, old),
         chart=chart,
         dates=dates,
         carry=carry,

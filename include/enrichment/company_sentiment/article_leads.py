@@ -1,16 +1,16 @@
 """The lead of each article as it stood at a run's moment: the one way a row's text is found.
 
-For a batch of titles and a moment (:func:`intros_at`):
+For a batch of titles and a moment (:func:`leads_at`):
 
-1. the kept timelines (:mod:`.page_history`) answer every title whose revision in effect
+1. the kept timelines (:mod:`.page_timelines`) answer every title whose revision in effect
    at the moment is already known for certain: a backfill's later dates, a re-run;
 2. the others are asked for their latest revision, with its lead, in one request per 20
    titles: on a daily run of articles not edited since the moment, that is all;
 3. a page edited after the moment has its history read back past the moment (once: the
    timeline is kept, so the other dates of a backfill need not ask again);
 4. the lead of each revision in effect comes from the kept texts (:mod:`.revision_texts`)
-   or from one request per 50 revisions, and is read into plain text (:mod:`.leads`)
-   the same way whichever of these paths found it.
+   or from one request per 50 revisions, and is read into plain text
+   (:mod:`enrichment.wikipedia.wikitext`) the same way whichever of these paths found it.
 
 Each title is read as its own page (normalised as Wikipedia does): a redirect page has a
 history of its own, so a company whose title redirects today may have had an article, or
@@ -27,11 +27,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from enrichment import request_slots
-from enrichment.company_sentiment import page_history, revision_texts
-from enrichment.company_sentiment.leads import first_sentences, read_lead
-from enrichment.company_sentiment.page_history import Revision, Timeline, format_time
-from enrichment.company_sentiment.revision_texts import RevisionText
-from enrichment.company_sentiment.wikipedia import MAX_REVIDS, WikipediaClient, WikipediaError
+from enrichment.company_sentiment import page_timelines, revision_texts
+from enrichment.wikipedia.client import WikipediaClient
+from enrichment.wikipedia.history import Timeline
+from enrichment.wikipedia.queries import MAX_REVIDS, WikipediaError
+from enrichment.wikipedia.revisions import Revision, RevisionText, format_time
+from enrichment.wikipedia.sentences import first_sentences
+from enrichment.wikipedia.wikitext import read_lead
 
 Status = Literal["ok", "not_found", "ambiguous"]
 
@@ -55,7 +57,7 @@ class Sources:
 
     wikipedia: WikipediaClient
     slots: request_slots.RequestSlots
-    timelines: object  # boto3 Table of page_history
+    timelines: object  # boto3 Table of page_timelines
     texts: object  # boto3 Table of revision_texts
 
 
@@ -72,14 +74,14 @@ class _Batch:
         self.timelines[title] = self.learned[title] = timeline
 
 
-def intros_at(
+def leads_at(
     sources: Sources, titles: Sequence[str], moment: datetime, sentences: int
 ) -> dict[str, Summary]:
     """The :class:`Summary` of each of ``titles`` as its article stood at ``moment``."""
-    return _intros_at(sources, titles, moment, sentences, follow_redirects=True)
+    return _leads_at(sources, titles, moment, sentences, follow_redirects=True)
 
 
-def _intros_at(
+def _leads_at(
     sources: Sources,
     titles: Sequence[str],
     moment: datetime,
@@ -88,7 +90,7 @@ def _intros_at(
     follow_redirects: bool,
 ) -> dict[str, Summary]:
     titles = list(dict.fromkeys(titles))
-    batch = _Batch(page_history.lookup(sources.timelines, titles))
+    batch = _Batch(page_timelines.lookup(sources.timelines, titles))
     _ask_latest(sources, batch, titles, moment)
     _read_histories(sources, batch, titles, moment)
     in_effect = {
@@ -97,7 +99,7 @@ def _intros_at(
         if title not in batch.answers
     }
     _fetch_texts(sources, batch, [r.revid for r in in_effect.values() if r is not None])
-    page_history.store(sources.timelines, batch.learned)
+    page_timelines.store(sources.timelines, batch.learned)
     redirects: dict[str, str] = {}
     for title, revision in in_effect.items():
         page = batch.timelines[title].page_title
@@ -111,7 +113,7 @@ def _intros_at(
         if target and follow_redirects:
             redirects[title] = target
     if redirects:
-        followed = _intros_at(
+        followed = _leads_at(
             sources, list(redirects.values()), moment, sentences, follow_redirects=False
         )
         batch.answers |= {title: followed[target] for title, target in redirects.items()}

@@ -1,7 +1,7 @@
 """The text of a lead: the wikitext of a revision's section 0 read as an article (its
 plain text), a redirect, a disambiguation page or an empty lead, and cut into sentences.
 
-The corpus in tests/unit/leads/ is written by hand in the shapes real leads have, one
+The corpus in tests/unit/wikitext/ is written by hand in the shapes real leads have, one
 YAML file per case: the story, the wikitext, and the kind and text expected."""
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from enrichment.company_sentiment.leads import Lead, first_sentences, read_lead
+from enrichment.wikipedia.sentences import first_sentences
+from enrichment.wikipedia.wikitext import Lead, read_lead
 
-CORPUS = sorted((Path(__file__).parent / "leads").glob("*.yaml"))
+CORPUS = sorted((Path(__file__).parent / "wikitext").glob("*.yaml"))
 
 
 def expected_lead(case: dict) -> Lead:
@@ -150,7 +151,7 @@ def test_the_same_wikitext_gives_the_same_lead_in_every_process():
     in the reading may hang on the order of a set or dict, which differs between them."""
     script = (
         "import sys, yaml\n"
-        "from enrichment.company_sentiment.leads import read_lead\n"
+        "from enrichment.wikipedia.wikitext import read_lead\n"
         "for path in sys.argv[1:]:\n"
         "    print(repr(read_lead(yaml.safe_load(open(path, encoding='utf-8'))['wikitext'])))\n"
     )

@@ -10,7 +10,7 @@ import pytest
 
 from enrichment import aws
 from enrichment.bootstrap import ensure_table
-from enrichment.company_review.review_items import Answer, open_review, record_answer
+from enrichment.company_review.review_state import Answer, open_review, record_answer
 from enrichment.company_sentiment.companies import companies_to_enrich, put_companies
 
 FILED = datetime(2026, 12, 1, 0, 5, tzinfo=UTC)  # when the reviewed result file was written

@@ -2,8 +2,8 @@
 
 In a triggerer process every running company task asks for one Wikipedia intro and one
 sentiment. A :class:`Coalescer` collects those asks, groups them by what must be the
-same within one call (the sentences and request slots; the language and the cache), and sends
-a group as soon as it holds ``max_batch`` items or ``linger`` seconds after its first
+same within one call (the run's settings, and for leads its moment), and sends a group
+as soon as it holds ``max_batch`` items or ``linger`` seconds after its first
 item arrived, whichever comes first. At most ``max_in_flight`` calls run at once per
 process (Wikipedia's "3 requests in flight" across processes is held by the request
 slots its client takes, :mod:`enrichment.request_slots`).

@@ -1,22 +1,14 @@
-"""The plain text of a Wikipedia lead, read from the wikitext of one revision's section 0.
+"""What the wikitext of one revision's section 0 is, and the plain text of its lead.
 
 A daily run reads the latest revision and a backfill a past one; both pass the wikitext
 that ``prop=revisions&rvslots=main&rvsection=0`` returns through :func:`read_lead`, so
 the same revision gives byte-identical text whichever run asks. Wikitext is parsed with
-mwparserfromhell rather than rendered to HTML: ``action=parse&oldid=`` renders one
-revision per request, while ``prop=revisions`` returns the wikitext of 50 revisions per
-query and a revision's wikitext never changes, so it can be cached by revision id.
+mwparserfromhell rather than rendered to HTML (docs/company_sentiment.md says why).
 
 Templates are not expanded (that needs the wiki): the few inline templates whose words
-belong to the sentence (``{{lang}}``, ``{{convert}}``, ``{{circa}}``, ...) are rendered
-here as the words they show, and every other template (short description, infobox,
-hatnotes, maintenance tags, citations, pronunciations) is dropped. What a rendered
-template would add around its words (a "French:" label, a converted unit, a date's
-hidden ISO form) is left out on purpose: a table of labels that grew over time would
-change the text of revisions read before, and the words are what the sentiment is about.
-
-:func:`first_sentences` cuts the text to the ``sentences`` Param, which TextExtracts'
-``exsentences`` did before.
+belong to the sentence are rendered as the words they show (:mod:`.templates`), and
+every other template (short description, infobox, hatnotes, maintenance tags, citations,
+pronunciations) is dropped.
 """
 
 from __future__ import annotations
@@ -25,6 +17,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
+
+from enrichment.wikipedia.templates import inline_text
+
+if TYPE_CHECKING:
+    from mwparserfromhell.nodes import ExternalLink, HTMLEntity, Tag, Template, Text, Wikilink
+    from mwparserfromhell.wikicode import Wikicode
 
 if TYPE_CHECKING:
     from mwparserfromhell.nodes import ExternalLink, HTMLEntity, Tag, Template, Text, Wikilink
@@ -201,11 +199,7 @@ def _tag(node: Tag) -> str:
 
 
 def _template(node: Template) -> str:
-    name = _template_name(node)
-    render = _TEMPLATES.get(name)
-    if render is None and name.startswith("lang-"):
-        render = _first
-    return render(_arguments(node)) if render is not None else ""
+    return inline_text(_template_name(node), _arguments(node))
 
 
 def _template_name(node: Template) -> str:
@@ -231,166 +225,6 @@ _RENDERERS: dict[str, Callable[[Any], str]] = {
     "ExternalLink": _external_link,
     "Tag": _tag,
     "Template": _template,
-}
-
-# --- Templates whose text belongs to the sentence ----------------------------------------
-
-Arguments = dict[str, str]
-EN_DASH, EM_DASH, TIMES = "\N{EN DASH}", "\N{EM DASH}", "\N{MULTIPLICATION SIGN}"
-MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
-
-
-def _positional(arguments: Arguments) -> list[str]:
-    values = []
-    while str(len(values) + 1) in arguments:
-        values.append(arguments[str(len(values) + 1)])
-    return values
-
-
-def _first(arguments: Arguments) -> str:
-    return arguments.get("1", "")
-
-
-def _second(arguments: Arguments) -> str:
-    return arguments.get("2", "")
-
-
-def _last(arguments: Arguments) -> str:
-    values = _positional(arguments)
-    return values[-1] if values else ""
-
-
-def _joined(arguments: Arguments) -> str:
-    """{{sic|Conc|encus}} splits a misspelt word so bots leave it alone: "Concencus"."""
-    return "".join(_positional(arguments))
-
-
-def _interlanguage(arguments: Arguments) -> str:
-    return arguments.get("lt") or _first(arguments)
-
-
-def _date(year: str, month: str, day: str, *, day_first: bool) -> str:
-    """A date as "4 February 2004" or "February 4, 2004", missing parts left out; a month
-    that is not a number 1-12 is shown as written ("May")."""
-    if month.isdigit() and 1 <= int(month) <= 12:
-        month = MONTHS[int(month) - 1]
-    day = str(int(day)) if day.isdigit() else day
-    if not (month and day):
-        return " ".join(part for part in (month, year) if part)
-    return f"{day} {month} {year}" if day_first else f"{month} {day}, {year}"
-
-
-def _start_date(arguments: Arguments) -> str:
-    """{{start date|2004|2|4}}: "February 4, 2004", or "4 February 2004" with df=y. The
-    "... and age" variants' age is left out: it depends on the day the text is read."""
-    year, month, day = (arguments.get(key, "") for key in ("1", "2", "3"))
-    day_first = arguments.get("df", "").lower() in ("y", "yes")
-    return _date(year, month, day, day_first=day_first)
-
-
-def _as_of(arguments: Arguments) -> str:
-    """{{As of|2024|5|3}}: "As of 3 May 2024" ("May 3, 2024" with df=US), lower case
-    with lc=y, or the alt text instead."""
-    if arguments.get("alt"):
-        return arguments["alt"]
-    year, month, day = (arguments.get(key, "") for key in ("1", "2", "3"))
-    day_first = arguments.get("df", "").lower() != "us"
-    words = "as of" if arguments.get("lc") else "As of"
-    return f"{words} {_date(year, month, day, day_first=day_first)}"
-
-
-# {{convert|5|to|10|km}}: the words between the two values of a range.
-_RANGES = {
-    "-": EN_DASH,
-    EN_DASH: EN_DASH,
-    "to": " to ",
-    "to(-)": " to ",
-    "and": " and ",
-    "and(-)": " and ",
-    "or": " or ",
-    "by": " by ",
-    "x": f" {TIMES} ",
-    TIMES: f" {TIMES} ",
-    "+/-": " ± ",
-    "±": " ± ",
-}
-
-
-def _convert(arguments: Arguments) -> str:
-    """{{convert|5|km|mi}}: the value and unit as written, "5 km" (the converted value in
-    brackets is left out); a range, {{convert|5|to|10|km}}: "5 to 10 km"."""
-    values = _positional(arguments)
-    if len(values) >= 4 and values[1] in _RANGES:
-        return f"{values[0]}{_RANGES[values[1]]}{values[2]} {values[3]}"
-    return " ".join(values[:2])
-
-
-def _nihongo(arguments: Arguments) -> str:
-    """{{nihongo|Sony Group Corporation|ソニーグループ株式会社|Sonī Gurūpu}}: the English
-    name, then the Japanese and its romanisation in brackets (without the "Hepburn:"
-    label, as language labels are left out)."""
-    english, japanese, romaji = (arguments.get(key, "") for key in ("1", "2", "3"))
-    head = english or japanese
-    inside = [part for part in (japanese if english else "", romaji) if part]
-    return f"{head} ({', '.join(inside)})" if inside else head
-
-
-def _prefixed(prefix: str) -> Callable[[Arguments], str]:
-    return lambda arguments: f"{prefix}{_first(arguments)}"
-
-
-def _constant(text: str) -> Callable[[Arguments], str]:
-    return lambda arguments: text
-
-
-_TEMPLATES: dict[str, Callable[[Arguments], str]] = {
-    # The words in another language; the language's name, which {{langx}} and {{lang-fr}}
-    # show as a "French:" label, is left out.
-    "lang": _second,
-    "langx": _second,
-    "transl": _last,
-    "transliteration": _last,
-    "nihongo": _nihongo,
-    # Formatting around words.
-    **dict.fromkeys(
-        "nowrap nobr small smaller big larger em strong nobold noitalic sc small caps".split(),
-        _first,
-    ),
-    "abbr": _first,
-    "sic": _joined,
-    "ill": _interlanguage,
-    "interlanguage link": _interlanguage,
-    # Amounts, dates and units.
-    "us$": _prefixed("US$"),
-    "usd": _prefixed("US$"),
-    "circa": _prefixed("c. "),
-    "c.": _prefixed("c. "),
-    "as of": _as_of,
-    **dict.fromkeys(
-        [
-            "start date",
-            "start date and age",
-            "end date",
-            "birth date",
-            "birth date and age",
-            "death date",
-            "death date and age",
-        ],
-        _start_date,
-    ),
-    "convert": _convert,
-    "cvt": _convert,
-    # Punctuation.
-    "'": _constant("'"),
-    "'s": _constant("'s"),
-    "ndash": _constant(EN_DASH),
-    "mdash": _constant(EM_DASH),
-    **dict.fromkeys(
-        ["snd", "spnd", "sndash", "spaced ndash", "spaced en dash"], _constant(f" {EN_DASH} ")
-    ),
-    "nbsp": _constant(" "),
 }
 
 # --- Tidying what removed markup leaves behind -------------------------------------------
@@ -422,64 +256,3 @@ def _tidy(text: str) -> str:
             break
         text = tidied
     return text
-
-
-# --- Sentences ---------------------------------------------------------------------------
-
-# Words after which a full stop does not end a sentence (compared in lower case, without
-# the stop). Initials ("J. R. R. Tolkien") and dotted abbreviations ("U.S.", "e.g.") are
-# recognised by their shape instead.
-ABBREVIATIONS = frozenset(
-    "inc ltd co corp plc bros jr sr st mt ft mr mrs ms dr prof gen col lt sgt capt gov sen "
-    "rep rev hon no nos vol fig est approx ca c vs etc dept univ assn ave blvd "
-    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
-)
-# A sentence may end at ".", "!" or "?" (closing quotes or brackets after it stay with it)
-# followed by whitespace; it does when the next word starts with a capital letter or a
-# digit, perhaps behind an opening quote or bracket.
-_OPENERS = (
-    "\"'(["
-    "\N{LEFT DOUBLE QUOTATION MARK}"
-    "\N{LEFT SINGLE QUOTATION MARK}"
-    "\N{LEFT-POINTING DOUBLE ANGLE QUOTATION MARK}"
-)
-_CLOSERS = (
-    "\"')]"
-    "\N{RIGHT DOUBLE QUOTATION MARK}"
-    "\N{RIGHT SINGLE QUOTATION MARK}"
-    "\N{RIGHT-POINTING DOUBLE ANGLE QUOTATION MARK}"
-)
-_SENTENCE_END = re.compile(f"[.!?][{re.escape(_CLOSERS)}]*(?=\\s+[{re.escape(_OPENERS)}]*(\\w))")
-# "U.S", "e.g", "a.k.a": letters each followed by a stop (the last one's is the match's).
-_DOTTED = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
-
-
-def first_sentences(text: str, count: int) -> str:
-    """The first ``count`` sentences of ``text`` joined by one space; all of them when
-    ``count`` is not positive or the text has fewer."""
-    found = _sentences(text)
-    return " ".join(found if count <= 0 else found[:count])
-
-
-def _sentences(text: str) -> list[str]:
-    """The sentences of a plain text, in order."""
-    found, start = [], 0
-    for match in _SENTENCE_END.finditer(text):
-        if _ends_sentence(text, match):
-            found.append(text[start : match.end()].strip())
-            start = match.end()
-    found.append(text[start:].strip())
-    return [sentence for sentence in found if sentence]
-
-
-def _ends_sentence(text: str, match: re.Match[str]) -> bool:
-    following = match.group(1)
-    if not (following.isupper() or following.isdigit()):
-        return False
-    if text[match.start()] != ".":
-        return True
-    # The word the stop closes, without opening quotes or brackets: "Inc", "(Corp", "J".
-    before = text[: match.start()].rsplit(maxsplit=1)
-    word = before[-1].lstrip(_OPENERS) if before else ""
-    initial = len(word) == 1 and word.isupper()
-    return not (initial or word.lower() in ABBREVIATIONS or _DOTTED.fullmatch(word))

@@ -16,15 +16,12 @@ import pytest
 
 from dev.standins.wikipedia_pages import load_corpus, synthetic_page
 from enrichment import aws
-from enrichment.company_sentiment import page_history, revision_texts
-from enrichment.company_sentiment.intros import Sources, intros_at
-from enrichment.company_sentiment.leads import first_sentences, read_lead
-from enrichment.company_sentiment.page_history import parse_time
-from enrichment.company_sentiment.wikipedia import (
-    MAX_IN_FLIGHT,
-    WikipediaClient,
-    request_slots_in,
-)
+from enrichment.company_sentiment import page_timelines, revision_texts
+from enrichment.company_sentiment.article_leads import Sources, leads_at
+from enrichment.wikipedia.client import MAX_IN_FLIGHT, WikipediaClient, request_slots_in
+from enrichment.wikipedia.revisions import parse_time
+from enrichment.wikipedia.sentences import first_sentences
+from enrichment.wikipedia.wikitext import read_lead
 from tests.support.history import history_table_objects
 
 ARTICLES, REDIRECTS = load_corpus()
@@ -80,7 +77,7 @@ def asked(wikipedia_control) -> Asked:
 )
 def test_each_date_gets_the_revision_in_effect_at_its_start(sources, title, ds, sentiment_words):
     revision = in_effect(title, day(ds))
-    summary = intros_at(sources, [title], day(ds), 1)[title]
+    summary = leads_at(sources, [title], day(ds), 1)[title]
     assert (summary.status, summary.revision.revid) == ("ok", revision.revid)
     assert summary.revision.timestamp == revision.timestamp
     assert summary.snippet == first_sentences(revision.text, 1)
@@ -90,7 +87,7 @@ def test_each_date_gets_the_revision_in_effect_at_its_start(sources, title, ds, 
 
 def test_a_daily_run_of_unchanged_articles_asks_once_per_batch(sources, asked):
     titles = [f"Synthetic Company {n}" for n in range(20)]
-    answers = intros_at(sources, titles, day("2026-11-02"), 1)
+    answers = leads_at(sources, titles, day("2026-11-02"), 1)
     assert asked() == {"latest": 1}  # leads come with the latest revisions
     assert {a.revision.revid for a in answers.values()} == {
         in_effect(t, day("2026-11-02")).revid for t in titles
@@ -103,7 +100,7 @@ def test_a_backfill_reads_each_history_once_and_each_text_once(sources, asked):
     dates = [day("2026-10-01") + timedelta(days=i) for i in range(30)]
     found = {}
     for moment in dates:
-        for title, summary in intros_at(sources, titles, moment, 1).items():
+        for title, summary in leads_at(sources, titles, moment, 1).items():
             found[title, moment] = summary
     counted = asked()
 
@@ -119,23 +116,23 @@ def test_a_backfill_reads_each_history_once_and_each_text_once(sources, asked):
 
     # The whole range again (a re-run of the backfill): everything is known.
     for moment in dates:
-        intros_at(sources, titles, moment, 1)
+        leads_at(sources, titles, moment, 1)
     assert asked() == {}
 
 
 def test_a_rerun_after_an_edit_reads_the_same_revision_and_text(sources, wikipedia_control, asked):
     moment = day("2026-11-20")
-    before = intros_at(sources, ["Netflix"], moment, 2)["Netflix"]
+    before = leads_at(sources, ["Netflix"], moment, 2)["Netflix"]
     wikipedia_control.edit(
         "Netflix", "'''Netflix''' is a failing and criticised service. It lost money."
     )
     asked()
 
-    again = intros_at(sources, ["Netflix"], moment, 2)["Netflix"]
+    again = leads_at(sources, ["Netflix"], moment, 2)["Netflix"]
 
     assert again == before
     assert asked() == {}  # the date was covered: nothing asked
-    now = intros_at(sources, ["Netflix"], datetime.now(UTC), 1)
+    now = leads_at(sources, ["Netflix"], datetime.now(UTC), 1)
     assert now["Netflix"].snippet == "Netflix is a failing and criticised service."
 
 
@@ -144,9 +141,9 @@ def test_a_page_edited_since_is_read_back_from_where_knowledge_ends(
 ):
     """Known today; a date in the past then reads the history back from the known
     revision (joined to what is known), without asking for the latest again."""
-    intros_at(sources, ["Boeing"], day("2026-11-20"), 1)
+    leads_at(sources, ["Boeing"], day("2026-11-20"), 1)
     asked()
-    summary = intros_at(sources, ["Boeing"], day("2025-06-01"), 1)["Boeing"]
+    summary = leads_at(sources, ["Boeing"], day("2025-06-01"), 1)["Boeing"]
     assert summary.revision.revid == in_effect("Boeing", day("2025-06-01")).revid
     assert asked() == {"history": 1, "revids": 1}
     (history,) = [r for r in wikipedia_control.requests() if r["params"].get("rvdir")]
@@ -182,15 +179,15 @@ def test_a_page_edited_since_is_read_back_from_where_knowledge_ends(
     ],
 )
 def test_what_the_past_held_is_a_status_not_a_crash(sources, title, ds, status, reason):
-    summary = intros_at(sources, [title], day(ds), 1)[title]
+    summary = leads_at(sources, [title], day(ds), 1)[title]
     assert summary.status == status
     assert reason in summary.reason
 
 
 def test_what_was_learned_is_kept_in_the_tables(sources, wikipedia_control):
     moment = day("2026-11-18")
-    intros_at(sources, ["Theranos"], moment, 1)
-    timelines = page_history.lookup(sources.timelines, ["Theranos"])
+    leads_at(sources, ["Theranos"], moment, 1)
+    timelines = page_timelines.lookup(sources.timelines, ["Theranos"])
     assert timelines["Theranos"].revision_at(moment).revid == in_effect("Theranos", moment).revid
     texts = revision_texts.lookup(sources.texts, [in_effect("Theranos", moment).revid])
     (text,) = texts.values()
@@ -207,7 +204,7 @@ def test_a_long_history_is_read_across_continued_answers(sources, wikipedia_cont
     asked()
     moment = day("2026-11-01")
 
-    summary = intros_at(sources, [title], moment, 1)[title]
+    summary = leads_at(sources, [title], moment, 1)[title]
 
     assert summary.revision.revid == in_effect(title, moment).revid
     counted = asked()

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from enrichment.company_sentiment.page_history import Revision, Timeline, parse_time
+from enrichment.wikipedia.history import Timeline
+from enrichment.wikipedia.revisions import Revision, parse_time
 
 
 def at(text: str) -> datetime:

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from enrichment.company_sentiment.coalescing import Coalescer
+from enrichment.company_sentiment.coalescer import Coalescer
 
 
 class Recorder:
