@@ -87,7 +87,8 @@ def test_naming_tokens_are_signed_as_the_scheduler_signs_them():
     assert {"valid_for", "audience", "issuer"} <= parameters(JWTGenerator)
     assert "extras" in parameters(JWTGenerator.generate)
     assert "make_secret_key_if_needed" in parameters(get_signing_args)
-    assert isinstance(API_VERSION, str) and API_VERSION
+    assert isinstance(API_VERSION, str)
+    assert API_VERSION
 
 
 def test_the_api_servers_login_and_access_checks():
@@ -98,7 +99,8 @@ def test_the_api_servers_login_and_access_checks():
     )
     from airflow.api_fastapi.core_api.security import get_user
 
-    assert callable(get_user) and callable(get_auth_manager)
+    assert callable(get_user)
+    assert callable(get_auth_manager)
     assert DagAccessEntity.RUN
     assert "id" in parameters(DagDetails)
 
