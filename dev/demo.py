@@ -174,8 +174,12 @@ def main() -> None:
             env,
             logs / f"image_labels-{images_ds}.log",
         )
-        # Reading the results back is the demo's business; the hook's credential notes are not.
-        os.environ.update(env, AIRFLOW__LOGGING__NAMESPACE_LEVELS="airflow.providers=WARNING")
+        # Reading the results back is the demo's business; the hooks' credential notes and
+        # the package's progress lines (company_review's "N companies to review") are not:
+        # the tables and questions below say it.
+        os.environ.update(
+            env, AIRFLOW__LOGGING__NAMESPACE_LEVELS="airflow.providers=WARNING enrichment=WARNING"
+        )
         from enrichment import aws, storage
         from enrichment.company_review import tasks as review
         from enrichment.company_sentiment.result_file import result_key

@@ -38,6 +38,8 @@ def test_demo_runs_end_to_end_and_again(tmp_path):
         assert "1 ambiguous, 2 not_found, 33 ok" in out
         # The questions company_review would ask, each with its candidates.
         assert "company_review would ask a person about 3 companies:" in out
+        # Only the demo's own tables and questions: no log line of the package among them.
+        assert [line for line in out.splitlines() if "[enrichment." in line] == []
         assert "Delta (ambiguous):\n   1. Delta Air Lines: Delta Air Lines is" in out
         assert "Zyxwv Holdings (not_found):\n      or: None of these / Ask again later" in out
         # The backfill: each date its own revision, the tone changing with the article.

@@ -79,3 +79,27 @@ def test_every_code_block_is_closed(page: Path):
     warning."""
     fences = re.findall(r"^```", page.read_text(encoding="utf-8"), flags=re.M)
     assert len(fences) % 2 == 0
+
+
+PYTHON_FILES = [
+    path
+    for folder in ("include", "dags", "plugins", "dev", "tests", "bench")
+    for path in (PROJECT_ROOT / folder).rglob("*.py")
+]
+MODULE_NAMED = re.compile(r"`([\w./-]+\.py)\b")
+
+
+@pytest.mark.parametrize(
+    "page", [*PAGES, *OUTSIDE_THE_SITE], ids=lambda p: str(p.relative_to(PROJECT_ROOT))
+)
+def test_every_python_file_a_page_names_exists(page: Path):
+    """A module moved or renamed leaves no page pointing at its old name: each
+    ```name.py``` or ```folder/name.py``` a page names is a file of the project."""
+    files = [str(path.relative_to(PROJECT_ROOT)) for path in PYTHON_FILES]
+    named = set(MODULE_NAMED.findall(page.read_text(encoding="utf-8")))
+    missing = [
+        name
+        for name in sorted(named)
+        if not any(file == name or file.endswith(f"/{name}") for file in files)
+    ]
+    assert missing == []
