@@ -15,10 +15,11 @@ DEBOOTSTRAP := /usr/sbin/debootstrap
 demo: $(VENV)/.installed
 	$(BIN)/python -m dev.demo
 
-# Two test files at a time, each whole in one process (its module fixtures set up once):
-# most of the suite waits on servers, schedulers and containers rather than on the CPU.
-# tests/conftest.py puts the long files first.
-PARALLEL := -n 2 --dist loadfile --no-loadscope-reorder
+# Two test streams, each taking one xdist group at a time, whole: a test file, or the files
+# that share one running Airflow in a fixed order (tests/conftest.py gives every test its
+# group, and puts the long files first). Most of the suite waits on servers, schedulers and
+# containers rather than on the CPU.
+PARALLEL := -n 2 --dist loadgroup --no-loadscope-reorder
 
 test: $(VENV)/.installed $(CHROMIUM) $(DOCKERD) $(DEBOOTSTRAP)
 	$(BIN)/ruff check .

@@ -21,8 +21,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from dev.airflow_local import LocalAirflow, throwaway_database
+from dev.airflow_local import LocalAirflow
 from dev.airflow_runs import run_seconds, task_instances, unpause, wait_for_run
+from dev.metadata_database import throwaway_database
 from dev.ports import free_port
 from dev.stack import Stack
 from dev.standins.aws_control import AwsControl

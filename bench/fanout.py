@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from dev.airflow_local import LocalAirflow, throwaway_database
+from dev.airflow_local import LocalAirflow
 from dev.airflow_runs import unpause
+from dev.metadata_database import throwaway_database
 from dev.ports import free_port
 from dev.stack import Stack
 from dev.standins.aws_control import AwsControl

@@ -28,8 +28,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bench.fanout import Bench
-from dev.airflow_local import LocalAirflow, throwaway_database
+from dev.airflow_local import LocalAirflow
 from dev.airflow_runs import unpause
+from dev.metadata_database import throwaway_database
 from dev.ports import free_port
 from dev.stack import Stack
 from dev.standins.wikipedia_pages import synthetic_page

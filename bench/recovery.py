@@ -49,9 +49,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.fanout import DAG_ID, ENDED, Bench
-from dev.airflow_local import LocalAirflow, MetadataDatabase, throwaway_database
+from dev.airflow_local import LocalAirflow
 from dev.airflow_runs import unpause
 from dev.faults import PrivatePostgres, PrivateRedis
+from dev.metadata_database import MetadataDatabase, throwaway_database
 from dev.ports import free_port
 from dev.stack import Stack
 from dev.standins.aws_control import AwsControl

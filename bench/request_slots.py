@@ -53,12 +53,8 @@ def main() -> None:
 
         from enrichment import aws, request_slots
         from enrichment.bootstrap import ensure_table
-        from enrichment.company_sentiment.wikipedia import (
-            API_ENDPOINT,
-            WikipediaClient,
-            request_slots_in,
-            summary_request,
-        )
+        from enrichment.wikipedia.client import API_ENDPOINT, WikipediaClient, request_slots_in
+        from enrichment.wikipedia.queries import summary_request
 
         ensure_table(aws.dynamodb_client(), "request_slots", request_slots.KEY)
         slots = request_slots_in(aws.dynamodb_table("request_slots"), 3)

@@ -24,8 +24,9 @@ from datetime import date
 from pathlib import Path
 
 from bench.fanout import Bench
-from dev.airflow_local import LocalAirflow, throwaway_database
+from dev.airflow_local import LocalAirflow
 from dev.airflow_runs import unpause
+from dev.metadata_database import throwaway_database
 from dev.ports import free_port
 from dev.stack import Stack
 from enrichment.task_logs import EVENT_OVERHEAD, log_group_of

@@ -4,12 +4,14 @@ The four core components of the docker compose services, each an ``airflow`` pro
 the virtualenv with its pid and log under the state directory (``.local/`` by default),
 started after the local stand-ins, ``airflow db migrate`` and ``python -m
 enrichment.bootstrap`` (the compose init service's entry point). The connections point at
-the stand-ins; the login is ``admin`` / ``admin``.
+the stand-ins; the login is ``admin`` / ``admin`` (``dev.airflow_api``, whose client the
+runner waits with).
 
 The metadata database is PostgreSQL when one answers (database ``enrichment_airflow``,
-created if missing): Airflow's default SQLite locks ("database is locked") when the
-LocalExecutor runs mapped tasks side by side. Without PostgreSQL it falls back to SQLite,
-runs one task at a time and loads ``dev/sqlite_settings/airflow_local_settings.py``.
+created if missing; ``dev.metadata_database``): Airflow's default SQLite locks ("database
+is locked") when the LocalExecutor runs mapped tasks side by side. Without PostgreSQL it
+falls back to SQLite, runs one task at a time and loads
+``dev/sqlite_settings/airflow_local_settings.py``.
 
 The executor is the LocalExecutor, or with ``--executor celery`` the CeleryExecutor:
 ``--workers`` Celery workers (``airflow celery worker``) on the Redis at
@@ -37,22 +39,20 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from dev import PROJECT_ROOT
+from dev.airflow_api import PASSWORD, USERNAME, ApiClient, health
+from dev.metadata_database import MetadataDatabase
 from dev.ports import port_is_free
-from dev.processes import Supervised, run_step, stop_all, wait_until_healthy
+from dev.processes import Supervised, kill_session, run_step, stop_all, wait_until_healthy
+from dev.redis_broker import REDIS_URL, redis_answers
 from dev.stack import DEFAULT_STATE_DIR, Stack, airflow_env
 from dev.worker_hostname import WORKER_HOSTNAME_ENV
 from enrichment.company_sentiment.settings import SentimentSettings
 
 DEFAULT_PORT = 8980
-DEFAULT_DATABASE = "enrichment_airflow"
-USERNAME = PASSWORD = "admin"
 MAX_MAP_LENGTH = 5000
 CALLBACKS_PER_LOOP = 500
 # Started in this order (with any further triggerers and the Celery workers before the
@@ -64,7 +64,6 @@ DEFAULT_WORKERS = 2
 # 150 MB) that mostly waits on remote APIs; two workers of 4 give the 8 slots the
 # LocalExecutor has here. Airflow's default, 16, sizes a worker that has a machine to itself.
 DEFAULT_WORKER_CONCURRENCY = 4
-REDIS_URL = "redis://127.0.0.1:6379/0"
 # Airflow local settings for SQLite (see its docstring).
 SQLITE_SETTINGS = PROJECT_ROOT / "dev" / "sqlite_settings"
 # Run before the components start; docker compose's init service runs the same commands.
@@ -82,8 +81,6 @@ RECOVERY_ENV = PROJECT_ROOT / "deploy" / "recovery.env"
 REMOTE_LOGS = ("off", "cloudwatch", "s3")
 TASK_LOGS_ENV = PROJECT_ROOT / "deploy" / "task-logs.env"
 S3_LOG_FOLDER = f"s3://{SentimentSettings.bucket}/logs"
-# Unix socket first: it is the one PostgreSQL answers on inside a network namespace too.
-POSTGRES_HOSTS = ("/var/run/postgresql", "127.0.0.1")
 READY_TIMEOUT = 180.0
 STOP_TIMEOUT = 30.0
 # `make airflow` starts again a component that exits, at once the first time, then (as
@@ -91,48 +88,6 @@ STOP_TIMEOUT = 30.0
 # exiting: the database down for a while, say. One that ran a minute starts at once again.
 RESTART_DELAYS = (1.0, 30.0)
 RESTART_RESET_AFTER = 60.0
-
-
-def _postgres_admin(host: str, dbname: str = "postgres"):
-    import psycopg2
-
-    connection = psycopg2.connect(
-        host=host, user=os.environ.get("PGUSER", "postgres"), dbname=dbname, connect_timeout=3
-    )
-    connection.autocommit = True  # CREATE/DROP DATABASE cannot run inside a transaction
-    return connection
-
-
-def postgres_host() -> str | None:
-    """The first of ``POSTGRES_HOSTS`` where a PostgreSQL server accepts us, if any."""
-    import psycopg2
-
-    for host in POSTGRES_HOSTS:
-        try:
-            _postgres_admin(host).close()
-        except psycopg2.OperationalError:
-            continue
-        return host
-    return None
-
-
-def ensure_database(host: str, name: str) -> None:
-    from psycopg2 import sql
-
-    # closing(), not the connection's own context manager, which opens a transaction.
-    with closing(_postgres_admin(host)) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-        if cursor.fetchone() is None:
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database(host: str, name: str) -> None:
-    from psycopg2 import sql
-
-    with closing(_postgres_admin(host)) as connection, connection.cursor() as cursor:
-        cursor.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
 
 
 def read_env_file(path: Path = RECOVERY_ENV) -> dict[str, str]:
@@ -149,133 +104,6 @@ def read_env_file(path: Path = RECOVERY_ENV) -> dict[str, str]:
 def _python_path(folder: Path) -> str:
     """``PYTHONPATH`` with ``folder`` after what ours already holds."""
     return os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(folder)]))
-
-
-def redis_answers(url: str) -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping())
-    except redis.RedisError:
-        return False
-
-
-@contextmanager
-def throwaway_database(state_dir: Path) -> Iterator[MetadataDatabase]:
-    """A metadata database for one test module or benchmark: a new PostgreSQL database,
-    dropped afterwards, when one answers; else SQLite in ``state_dir`` (what `make
-    airflow` falls back to: one task at a time)."""
-    host = postgres_host()
-    if host is None:
-        yield MetadataDatabase(f"sqlite:///{Path(state_dir) / 'airflow' / 'airflow.db'}", 1)
-        return
-    name = f"enrichment_{secrets.token_hex(4)}"
-    try:
-        yield MetadataDatabase.postgres(host, name)
-    finally:
-        drop_database(host, name)
-
-
-def postgres_url(host: str, name: str) -> str:
-    from sqlalchemy.engine import URL
-
-    # The host goes in the query so a socket directory works for both drivers Airflow uses
-    # (psycopg2, and asyncpg for the URL it derives from this one).
-    return URL.create(
-        "postgresql+psycopg2",
-        username=os.environ.get("PGUSER", "postgres"),
-        database=name,
-        query={"host": host},
-    ).render_as_string(hide_password=False)
-
-
-@dataclass(frozen=True)
-class MetadataDatabase:
-    url: str
-    # How many task instances may run at once; SQLite takes writers one at a time.
-    parallelism: int
-
-    @classmethod
-    def choose(cls, state_dir: Path, name: str = DEFAULT_DATABASE) -> MetadataDatabase:
-        """PostgreSQL when it answers (database created if missing), else SQLite."""
-        if url := os.environ.get("ENRICHMENT_AIRFLOW_DB_URL"):
-            return cls(url, parallelism=1 if url.startswith("sqlite") else 8)
-        host = postgres_host()
-        if host is None:
-            return cls(f"sqlite:///{Path(state_dir) / 'airflow' / 'airflow.db'}", parallelism=1)
-        return cls.postgres(host, name)
-
-    @classmethod
-    def postgres(cls, host: str, name: str) -> MetadataDatabase:
-        """Database ``name`` on the PostgreSQL server at ``host``, created if missing."""
-        ensure_database(host, name)
-        return cls(postgres_url(host, name), parallelism=8)
-
-    def celery_result_backend(self) -> str:
-        """This database as Celery's result backend. The driver is named: for a bare
-        ``db+postgresql://`` Celery's SQLAlchemy picks psycopg 3, which is not installed."""
-        from sqlalchemy.engine import make_url
-
-        url = make_url(self.url)
-        if url.get_backend_name() != "postgresql":
-            raise RuntimeError(
-                "the CeleryExecutor needs PostgreSQL for the metadata database and Celery's "
-                f"results, not {url.get_backend_name()}; no PostgreSQL answered on "
-                f"{' or '.join(POSTGRES_HOSTS)} as user {os.environ.get('PGUSER', 'postgres')}: "
-                "start one (e.g. `apt-get install postgresql`) or set ENRICHMENT_AIRFLOW_DB_URL"
-            )
-        psycopg2 = url.set(drivername="postgresql+psycopg2")
-        return "db+" + psycopg2.render_as_string(hide_password=False)
-
-
-# Seconds a REST call may take: an API server on a loaded machine (a compose stack beside
-# an Airflow, a browser and the other test stream) has been seen to need over 30.
-API_TIMEOUT = 90
-
-
-class ApiClient:
-    """The Airflow REST API v2 with a JWT from the simple auth manager's login."""
-
-    def __init__(self, base_url: str, username: str = USERNAME, password: str = PASSWORD):
-        import requests
-
-        self.base_url = base_url
-        self.session = requests.Session()
-        response = self.session.post(
-            f"{base_url}/auth/token", json={"username": username, "password": password}, timeout=10
-        )
-        response.raise_for_status()
-        self.session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
-
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.session.request(
-            method, f"{self.base_url}/api/v2/{path}", timeout=API_TIMEOUT, **kwargs
-        )
-        if not response.ok:
-            raise RuntimeError(f"{method} {path}: HTTP {response.status_code} {response.text}")
-        return response.json() if response.content else None
-
-    def get(self, path: str, **params: Any) -> Any:
-        return self.request("GET", path, params=params)
-
-    def post(self, path: str, body: dict) -> Any:
-        return self.request("POST", path, json=body)
-
-    def patch(self, path: str, body: dict) -> Any:
-        return self.request("PATCH", path, json=body)
-
-
-def health(base_url: str) -> dict[str, str]:
-    """Component -> status from ``/api/v2/monitor/health``; empty while it does not answer."""
-    import requests
-
-    try:
-        response = requests.get(f"{base_url}/api/v2/monitor/health", timeout=5)
-    except requests.RequestException:
-        return {}
-    if response.status_code != 200:
-        return {}
-    return {name: part.get("status") for name, part in response.json().items()}
 
 
 @dataclass(frozen=True)
@@ -520,11 +348,9 @@ class LocalAirflow:
         self.held.discard(name)  # once its pid is recorded, so keep() never starts a second
 
     def kill(self, name: str) -> int:
-        """Kill component ``name`` as when its machine dies (:func:`dev.faults.kill_session`)
-        and hold it, so :meth:`keep` leaves it dead until :meth:`start`; how many processes
-        died."""
-        from dev.faults import kill_session
-
+        """Kill component ``name`` as when its machine dies
+        (:func:`dev.processes.kill_session`) and hold it, so :meth:`keep` leaves it dead
+        until :meth:`start`; how many processes died."""
         self.held.add(name)
         recorded = self.process(name).running()
         if recorded is None:

@@ -1,4 +1,4 @@
-"""Following DAG runs of a real Airflow through its REST API (``dev.airflow_local.ApiClient``):
+"""Following DAG runs of a real Airflow through its REST API (``dev.airflow_api.ApiClient``):
 for the end-to-end tests and the benchmarks that start one."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from dev.airflow_local import ApiClient
+from dev.airflow_api import ApiClient
 
 RUN_TIMEOUT = 300.0
 

@@ -1,9 +1,8 @@
 """Parts of a local Airflow broken on purpose, for ``bench/recovery.py`` and the
 end-to-end recovery tests.
 
-- :func:`kill_session`: a component dies as when its machine does: every process of its
-  session SIGKILLed, the task supervisors and task processes it started included (they
-  sit in process groups of their own, so killing its group would leave them running).
+- a component dies as when its machine does: every process of its session SIGKILLed
+  (:func:`dev.processes.kill_session`, which ``LocalAirflow.kill`` uses).
 - :class:`PrivateRedis`: a Redis server of the caller's own, never persisted, so a
   restart loses its queue as a broker that crashed without a snapshot does.
 - :class:`PrivatePostgres`: a PostgreSQL cluster of the caller's own (``initdb`` in a
@@ -14,33 +13,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from dev.ports import free_port
-from dev.processes import Supervised, wait_until_healthy
+from dev.processes import Supervised, kill_session, wait_until_healthy
+from dev.redis_broker import redis_answers
 
 READY_TIMEOUT = 30.0
 # Debian keeps the server binaries out of PATH; /usr/local/bin may link them.
 POSTGRES_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-
-
-def kill_session(leader: int) -> int:
-    """SIGKILL every process of the session ``leader`` started; how many there were."""
-    killed = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if os.getsid(int(entry.name)) == leader:
-                os.kill(int(entry.name), signal.SIGKILL)
-                killed += 1
-        except ProcessLookupError:
-            continue  # ended meanwhile
-    return killed
 
 
 class PrivateRedis:
@@ -65,8 +49,6 @@ class PrivateRedis:
         wait_until_healthy("private Redis", self._answers, [self.process], deadline)
 
     def _answers(self) -> bool:
-        from dev.airflow_local import redis_answers
-
         return redis_answers(self.url)
 
     def crash(self) -> None:

@@ -6,6 +6,7 @@ theirs, and stopping the group also stops whatever they started, such as task
 processes), writes its output to ``<state dir>/logs/<name>.log`` and is recorded in
 ``<state dir>/<name>.pid`` with whatever else the caller needs to know later (a port).
 A later command, in another process, finds it again through that file.
+:func:`kill_session` kills one as when its machine dies.
 """
 
 from __future__ import annotations
@@ -129,6 +130,24 @@ def wait_until_healthy(
             stop_all(processes)
             raise RuntimeError(f"{what} did not start ({reason}):\n{logs}")
         time.sleep(interval)
+
+
+def kill_session(leader: int) -> int:
+    """SIGKILL every process of the session ``leader`` started; how many there were: a
+    process dies as when its machine does, the task supervisors and task processes it
+    started included (they sit in process groups of their own, so killing its group would
+    leave them running)."""
+    killed = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getsid(int(entry.name)) == leader:
+                os.kill(int(entry.name), signal.SIGKILL)
+                killed += 1
+        except ProcessLookupError:
+            continue  # ended meanwhile
+    return killed
 
 
 def run_step(name: str, command: Sequence[str], env: dict[str, str], log_path: Path) -> float:

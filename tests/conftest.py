@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from xdist.scheduler import LoadGroupScheduling
 
 from dev import PROJECT_ROOT
 from dev.stack import Stack, airflow_env
@@ -26,10 +27,29 @@ from dev.standins.wikipedia_control import WikipediaControl
 
 # The kinds of test, one folder each (and pyproject's list of markers).
 KINDS = ("unit", "dags", "integration", "isolated", "e2e", "compose")
-# `make test` runs two test files at a time (pytest-xdist, --dist loadfile), each stream
-# taking the next file as it finishes: the long kinds go first, so that neither stream is
-# left with a long file at the end while the other idles.
+# `make test` runs two streams of tests (pytest-xdist, --dist loadgroup): each test file is
+# an xdist group of its own, run whole by one stream (its module fixtures set up once),
+# each stream taking the next group as it finishes: the long kinds go first, so that
+# neither stream is left with a long file at the end while the other idles.
 LONGEST_FIRST = ("compose", "e2e", "isolated", "integration", "dags", "unit")
+# Test files that share one Airflow, each tuple an xdist group: one stream runs its files
+# one after the other in this order (a start costs a minute or more of both cores,
+# tests/e2e/conftest.py shares a running one between modules that ask for the same shape
+# of it, and each file relies on the ones before it). company_review's tests expect
+# company_sentiment unpaused and pause company_review again for those after them; the S3
+# task logs are read after the two triggerers' run.
+ONE_AIRFLOW = {
+    "e2e-local-executor": (
+        "tests/e2e/test_company_sentiment.py",
+        "tests/e2e/test_company_review.py",
+        "tests/e2e/test_task_logs_cloudwatch.py",
+    ),
+    "e2e-celery-two-triggerers": (
+        "tests/e2e/test_celery_triggerers.py",
+        "tests/e2e/test_task_logs_s3.py",
+    ),
+}
+GROUP_OF = {path: group for group, paths in ONE_AIRFLOW.items() for path in paths}
 
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="enrichment-tests-"))
 os.environ.update(airflow_env(SESSION_DIR))
@@ -50,12 +70,64 @@ def _folders(item: pytest.Item) -> tuple[str, ...]:
     return item.path.relative_to(PROJECT_ROOT / "tests").parts[:-1]
 
 
+def _file(item: pytest.Item) -> str:
+    return item.path.relative_to(PROJECT_ROOT).as_posix()
+
+
+def group_of(path: str) -> str:
+    """The xdist group of the tests of file ``path`` (relative to the project root)."""
+    return GROUP_OF.get(path, path)
+
+
+def _group(item: pytest.Item) -> str:
+    return group_of(_file(item))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # xdist registers it too; this is for a run without it (-p no:xdist).
+    config.addinivalue_line("markers", "xdist_group(name): tests one xdist stream runs together")
+
+
+# First, so that xdist's own hook (which adds the group to each test's id on the workers)
+# sees the groups.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
+    """Mark each test with its kind and its xdist group; then sort: the long kinds first,
+    the files of a group together (where its first was collected) and in its order.
+    Within a group xdist runs the tests in this order, and with --no-loadscope-reorder it
+    hands out the groups in this order too."""
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
         for kind in KINDS:
             if kind in _folders(item):
                 item.add_marker(kind)
-    items.sort(key=lambda item: LONGEST_FIRST.index(_folders(item)[0]))
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
+        first.setdefault(_group(item), index)
+
+    def place(item: pytest.Item) -> tuple[int, int, int]:
+        files = ONE_AIRFLOW.get(_group(item), ())
+        within = files.index(_file(item)) if _file(item) in files else 0
+        return LONGEST_FIRST.index(_folders(item)[0]), first[_group(item)], within
+
+    items.sort(key=place)
+
+
+class FileGroups(LoadGroupScheduling):
+    """``--dist loadgroup`` with the groups above, read from a test's file when its id does
+    not carry its group: xdist passes a test's group to the controller as a suffix of its
+    id (``...::test_x@group``), which xdist 3.8 writes where pytest 9.2 no longer reads it
+    (pytest-dev/pytest-xdist#1386), so every test would be a group of its own."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        scope = super()._split_scope(nodeid)
+        return scope if scope != nodeid else group_of(nodeid.split("::", 1)[0])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log) -> LoadGroupScheduling | None:
+    if config.getvalue("dist") == "loadgroup":
+        return FileGroups(config, log)
+    return None  # xdist's own, for the other --dist modes
 
 
 @pytest.fixture(scope="session")

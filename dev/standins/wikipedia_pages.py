@@ -28,6 +28,9 @@ DISAMBIGUATION = re.compile(
 # A heading is a line that starts and ends with "=" ("== History =="); section 0 is what
 # comes before the first one.
 HEADING = re.compile(r"^=[^\n]*=[ \t]*$", re.MULTILINE)
+# A sentence ends at . ! or ? followed by space and a capital, which is how TextExtracts
+# cuts ``exsentences`` closely enough for this corpus ("Inc. is" is not a boundary).
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 # A wikilink, innermost first: [[Target]], [[Target|text]], [[Target#Section|text]]. A
 # link inside a file's caption is found on its own; the file link around it is not (its
 # caption holds brackets), which is right, as a file link is not an article link.
@@ -114,6 +117,10 @@ def section_zero(wikitext: str) -> str:
     """The lead: everything before the first heading, trailing whitespace trimmed as
     MediaWiki trims a section it returns."""
     return HEADING.split(wikitext, maxsplit=1)[0].rstrip()
+
+
+def first_sentences(text: str, count: int) -> str:
+    return " ".join(SENTENCE_END.split(text.strip())[:count])
 
 
 @dataclass(frozen=True)

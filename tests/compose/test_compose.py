@@ -23,13 +23,8 @@ import pytest
 import yaml
 
 from dev import PROJECT_ROOT
-from dev.airflow_local import (
-    COMPONENTS,
-    INIT_STEPS,
-    LocalAirflow,
-    MetadataDatabase,
-    read_env_file,
-)
+from dev.airflow_local import COMPONENTS, INIT_STEPS, LocalAirflow, read_env_file
+from dev.metadata_database import MetadataDatabase
 from dev.stack import SERVICES, Stack
 from tests.compose.engine import compose_binary
 

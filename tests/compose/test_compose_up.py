@@ -36,7 +36,7 @@ import pytest
 import requests
 
 from dev import PROJECT_ROOT
-from dev.airflow_local import PASSWORD, USERNAME, ApiClient
+from dev.airflow_api import PASSWORD, USERNAME, ApiClient
 from dev.airflow_runs import run_seconds, unpause
 from dev.ports import free_port
 from tests.compose.base_images.build import build_all

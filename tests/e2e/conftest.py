@@ -7,8 +7,10 @@ triggerers, companies on workers) overrides ``airflow_options`` and ``airflow_se
 (environment for the components only; the recovery settings are never lowered).
 Modules that ask for the same shape share one Airflow, started by the first of them
 (a start costs a minute or more of both cores); a module that asks for another shape
-stops it first, so two never run at once. Each module uses tables and prefixes of its
-own, so what another left in the shared Airflow does not answer for it. The figures
+stops it first, so two never run at once. The modules that must run one after the other
+on one Airflow are one xdist group, in a fixed order (``ONE_AIRFLOW`` in
+``tests/conftest.py``), so one test stream runs them together. Each module uses tables and
+prefixes of its own, so what another left in the shared Airflow does not answer for it. The figures
 measured (start-up, run and backfill wall times) are written to
 ``test-artifacts/e2e-figures.<module>.json``.
 
@@ -29,7 +31,9 @@ from typing import Any
 
 import pytest
 
-from dev.airflow_local import ApiClient, LocalAirflow, MetadataDatabase, throwaway_database
+from dev.airflow_api import ApiClient
+from dev.airflow_local import LocalAirflow
+from dev.metadata_database import MetadataDatabase, throwaway_database
 from dev.ports import free_port
 from dev.stack import Stack
 from tests.conftest import SESSION_DIR

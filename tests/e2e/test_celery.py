@@ -25,7 +25,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dev.airflow_local import ApiClient, LocalAirflow
+from dev.airflow_api import ApiClient
+from dev.airflow_local import LocalAirflow
 from dev.airflow_runs import (
     RUN_TIMEOUT,
     run_seconds,
@@ -34,14 +35,14 @@ from dev.airflow_runs import (
     wait_for_run,
 )
 from enrichment.company_sentiment.operator import ON_WORKERS_ENV
-from tests.e2e.test_company_sentiment import (
+from tests.support.sentiment_runs import (
     DAG_ID,
+    RECOVERY,
     objects,
     read_rows,
     synthetic_table,
     trigger,
 )
-from tests.e2e.test_recovery import RECOVERY
 
 TASKS = ("scan", "enrich", "load")
 

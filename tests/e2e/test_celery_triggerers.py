@@ -1,7 +1,8 @@
 """company_sentiment on the CeleryExecutor the default way: ``enrich`` in two triggerers,
 ``scan`` and ``load`` on the Celery workers, Wikipedia's 3 requests in flight kept for
 the whole deployment (a limit each triggerer kept on its own would allow 6); task logs
-in S3, read from there once the local files are gone (tests/e2e/task_log_checks.py)."""
+in S3, which test_task_logs_s3.py reads after this module, on its Airflow (one xdist
+group, in that order: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,18 @@ import pytest
 
 from dev.airflow_local import LocalAirflow
 from dev.airflow_runs import RUN_TIMEOUT, run_seconds, task_instances, unpause
-from tests.e2e.test_company_sentiment import DAG_ID, read_rows, synthetic_table, trigger
+from tests.support.sentiment_runs import (
+    CELERY_TWO_TRIGGERERS,
+    DAG_ID,
+    read_rows,
+    synthetic_table,
+    trigger,
+)
 
 
 @pytest.fixture(scope="module")
 def airflow_options() -> dict:
-    return {"executor": "celery", "workers": 2, "triggerers": 2, "remote_logs": "s3"}
+    return dict(CELERY_TWO_TRIGGERERS)
 
 
 def test_two_triggerers_keep_to_three_wikipedia_requests_in_flight(
@@ -53,12 +60,3 @@ def test_two_triggerers_keep_to_three_wikipedia_requests_in_flight(
     assert {row["status"] for row in rows} == {"ok"}
     # Wikipedia etiquette holds for the deployment, not for each triggerer (DESIGN.md).
     assert stats["max_in_flight"] <= 3
-
-
-# After the run above, on the same Airflow (tests/e2e/task_log_checks.py says why);
-# imported here, after test_company_sentiment, which that module reads from.
-from tests.e2e import task_log_checks  # noqa: E402
-
-test_task_logs_are_read_from_s3_once_the_local_files_are_gone = (
-    task_log_checks.test_task_logs_are_read_from_s3_once_the_local_files_are_gone
-)

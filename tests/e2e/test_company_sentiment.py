@@ -3,12 +3,13 @@ PostgreSQL: unpaused, triggered through the REST API with Params, backfilled ove
 dates (REST API, then again with the CLI), triggered from the web UI's form in Debian's
 Chromium through Playwright, with a screenshot of the mapped task in ``test-artifacts/``;
 and at some size on the triggerer path, where one company fails its first try and where
-the triggerer is killed in the middle of a run."""
+the triggerer is killed in the middle of a run.
+
+test_company_review.py and test_task_logs_cloudwatch.py run after this module, in the same
+test stream and on its Airflow (one xdist group, in that order: tests/conftest.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import subprocess
 import time
@@ -17,7 +18,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from dev.airflow_local import PASSWORD, USERNAME, ApiClient, LocalAirflow
+from dev.airflow_api import PASSWORD, USERNAME, ApiClient
+from dev.airflow_local import LocalAirflow
 from dev.airflow_runs import (
     RUN_TIMEOUT,
     run_seconds,
@@ -26,12 +28,11 @@ from dev.airflow_runs import (
     wait_for_run,
 )
 from dev.standins.wikipedia_pages import load_corpus, synthetic_page
-from enrichment.company_sentiment.leads import first_sentences
 from enrichment.company_sentiment.rows import COLUMNS
+from enrichment.wikipedia.sentences import first_sentences
 from tests.support import ARTIFACTS
+from tests.support.sentiment_runs import DAG_ID, objects, read_rows, synthetic_table, trigger
 
-DAG_ID = "company_sentiment"
-BUCKET = "fangsentiment"
 BACKFILL_DATES = ["2026-03-01", "2026-03-02", "2026-03-03"]
 # The backfill reads a smaller table through the `companies_table` Param: each mapped task
 # waits for one of the 3 Wikipedia pool slots, so 3 dates of all 36 would take minutes.
@@ -71,16 +72,6 @@ def in_effect(title: str, ds: str):
 
 def without_cost(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     return [{k: v for k, v in row.items() if k not in COST} for row in rows]
-
-
-def read_rows(s3, key: str) -> list[dict[str, str]]:
-    body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode("utf-8")
-    return list(csv.DictReader(io.StringIO(body)))
-
-
-def objects(s3, prefix: str) -> dict[str, dict]:
-    listed = s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", [])
-    return {o["Key"]: o for o in listed}
 
 
 def test_unpausing_schedules_only_the_latest_interval(unpaused):
@@ -264,24 +255,8 @@ def test_trigger_from_the_ui_with_a_changed_param(page, airflow, api, unpaused, 
 
 
 # The triggerer path at some size: made-up companies whose sentiment the stand-ins fix by
-# number (see dev/standins/wikipedia_api.py), Wikipedia answering slowly as the real one.
+# number (synthetic_table), Wikipedia answering slowly as the real one.
 SYNTHETIC_LABELS = ("POSITIVE", "NEGATIVE", "NEUTRAL")
-
-
-def synthetic_table(name: str, companies: int) -> list[str]:
-    from enrichment import aws
-    from enrichment.bootstrap import ensure_table
-    from enrichment.company_sentiment.companies import put_companies
-
-    ensure_table(aws.dynamodb_client(), name, "name")
-    names = [f"Synthetic Company {n}" for n in range(companies)]
-    put_companies(aws.dynamodb_table(name), [{"name": company} for company in names])
-    return sorted(names)
-
-
-def trigger(api: ApiClient, ds: str, conf: dict) -> str:
-    body = {"logical_date": f"{ds}T00:00:00Z", "conf": conf}
-    return api.post(f"dags/{DAG_ID}/dagRuns", body)["dag_run_id"]
 
 
 def test_each_company_runs_in_the_triggerer_and_one_failing_is_retried_alone(
@@ -440,43 +415,3 @@ def test_a_backfill_gives_each_date_its_own_revision_and_a_rerun_the_same_rows(
     again = read_rows(s3, key.format("2026-11-17"))
     assert without_cost(again) == without_cost(files["2026-11-17"])
     assert {(row["sentiment_source"], row["billed_units"]) for row in again} == {("cache", "0")}
-
-
-# company_review's tests run last in this module, on its Airflow with company_sentiment
-# unpaused (tests/e2e/company_review_checks.py says why they live there), in this order.
-# Imported here, at the end: that module reads result files with read_rows above.
-from tests.e2e import company_review_checks as review  # noqa: E402
-
-review_table = review.review_table
-reviewing = review.reviewing
-first_review = review.first_review
-timeout_review = review.timeout_review
-test_the_review_asks_about_each_ambiguous_and_missing_company = (
-    review.test_the_review_asks_about_each_ambiguous_and_missing_company
-)
-test_a_second_review_while_one_is_open_asks_about_nobody = (
-    review.test_a_second_review_while_one_is_open_asks_about_nobody
-)
-test_answers_are_written_to_the_companies_and_a_second_answer_is_refused = (
-    review.test_answers_are_written_to_the_companies_and_a_second_answer_is_refused
-)
-test_the_results_page_shows_the_reviews_and_who_answered = (
-    review.test_the_results_page_shows_the_reviews_and_who_answered
-)
-test_a_person_answers_in_required_actions = review.test_a_person_answers_in_required_actions
-test_an_unanswered_review_takes_ask_again_later_when_its_timeout_passes = (
-    review.test_an_unanswered_review_takes_ask_again_later_when_its_timeout_passes
-)
-test_the_next_sentiment_run_reads_what_people_chose = (
-    review.test_the_next_sentiment_run_reads_what_people_chose
-)
-
-# Then task logs in CloudWatch (tests/e2e/task_log_checks.py says why they live here).
-from tests.e2e import task_log_checks as task_logs  # noqa: E402
-
-test_task_logs_are_read_from_cloudwatch_once_the_local_files_are_gone = (
-    task_logs.test_task_logs_are_read_from_cloudwatch_once_the_local_files_are_gone
-)
-test_a_run_succeeds_while_cloudwatch_answers_503_and_its_logs_stay_local = (
-    task_logs.test_a_run_succeeds_while_cloudwatch_answers_503_and_its_logs_stay_local
-)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from dev.airflow_local import MetadataDatabase, drop_database, postgres_host
+from dev.metadata_database import MetadataDatabase, drop_database, postgres_host
 
 
 def test_postgresql_when_it_answers_with_the_database_created(tmp_path):

@@ -22,26 +22,15 @@ from collections import Counter
 
 import pytest
 
-from dev.airflow_local import ApiClient, LocalAirflow, read_env_file
+from dev.airflow_api import ApiClient
+from dev.airflow_local import LocalAirflow
 from dev.airflow_runs import RUN_TIMEOUT, task_instances, unpause, wait_for_run
 from enrichment.company_sentiment.operator import ON_WORKERS_ENV
-from tests.e2e.test_company_sentiment import DAG_ID, read_rows, synthetic_table, trigger
+from tests.support.sentiment_runs import DAG_ID, RECOVERY, read_rows, synthetic_table, trigger
 
 COMPANIES = 20
 API_SERVER_DOWN = 20.0
 AWS_OUTAGE = 20.0
-SHIPPED = read_env_file()
-# The longest a run may take once its fault is over: a dead task found and failed, a
-# queued one taken back, each after its timeout and the scheduler's next look, then
-# retried (a retry waits 5 s, then 10 s) and run; a minute for the rest of the run.
-RECOVERY = (
-    float(SHIPPED["AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT"])
-    + float(SHIPPED["AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL"])
-    + float(SHIPPED["AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT"])
-    + float(SHIPPED["AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL"])
-    + 15
-    + 60
-)
 
 
 @pytest.fixture(scope="module")

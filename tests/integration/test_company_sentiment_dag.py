@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dev.standins.wikipedia_api import Corpus
+from dev.standins.wikipedia_query import Corpus
 from enrichment.company_sentiment.rows import COLUMNS
 
 DS = "2026-11-20"

@@ -178,8 +178,9 @@ def test_the_local_airflow_starts_again_a_component_that_exited(tmp_path):
     purpose (held) does not, nor does any after ``down``."""
     from dataclasses import replace
 
-    from dev.airflow_local import LocalAirflow, MetadataDatabase
-    from dev.faults import kill_session
+    from dev.airflow_local import LocalAirflow
+    from dev.metadata_database import MetadataDatabase
+    from dev.processes import kill_session
     from dev.stack import Stack
 
     database = MetadataDatabase(f"sqlite:///{tmp_path}/airflow.db", 1)

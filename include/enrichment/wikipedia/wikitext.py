@@ -85,8 +85,9 @@ def _redirect_target(wikitext: str) -> str | None:
 # --- Disambiguation pages ----------------------------------------------------------------
 
 # Templates that make a page a disambiguation page on the English Wikipedia: they emit the
-# __DISAMBIG__ magic word, which is what the API's `disambiguation` page prop reports. {{Disambiguation}} with its redirects {{disambig}}, {{dab}} and
-# {{disamb}}, its cleanup variants, and the variants by subject: {{hndis}} (people's
+# __DISAMBIG__ magic word, which is what the API's `disambiguation` page prop reports.
+# {{Disambiguation}} with its redirects {{disambig}}, {{dab}} and {{disamb}}, its cleanup
+# variants, and the variants by subject: {{hndis}} (people's
 # names), {{geodis}} (places) and the short names of the "... disambiguation" family,
 # whose full names ({{school disambiguation}}, {{airport disambiguation}}, ...) are
 # matched by their suffix. Set index articles ({{set index article}}, {{shipindex}},

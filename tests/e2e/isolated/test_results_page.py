@@ -19,7 +19,7 @@ import time
 import pytest
 import requests
 
-from dev.airflow_local import PASSWORD, USERNAME, ApiClient
+from dev.airflow_api import PASSWORD, USERNAME, ApiClient
 from dev.airflow_runs import unpause, wait_for_run
 from tests.support import ARTIFACTS
 

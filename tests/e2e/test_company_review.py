@@ -1,8 +1,9 @@
-"""company_review as users run it, collected as part of ``test_company_sentiment.py``
-(which imports these tests and fixtures at its end): they run after company_sentiment's
-tests on the same Airflow, with company_sentiment unpaused. A module of their own would
-start a second Airflow (half a minute or more of both cores) whenever the two modules
-landed on different test streams.
+"""company_review as users run it, on the Airflow test_company_sentiment.py starts: this
+module runs after that one, in the same test stream and on the same Airflow, with
+company_sentiment unpaused (the two, then test_task_logs_cloudwatch.py, are one xdist
+group, in that order: tests/conftest.py). Apart, it would start a second Airflow (half a
+minute or more of both cores); alone, it starts that Airflow itself and unpauses
+company_sentiment first.
 
 A company_sentiment run on a table of its own files two ambiguous and two missing
 companies; the review run that follows asks about each with its candidates; people
@@ -23,11 +24,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dev.airflow_local import PASSWORD, USERNAME, ApiClient
+from dev.airflow_api import PASSWORD, USERNAME, ApiClient
 from dev.airflow_runs import RUN_TIMEOUT, task_instances, unpause, wait_for_run
 from enrichment.company_sentiment.companies import put_companies
-from tests.e2e.test_company_sentiment import read_rows
 from tests.support import ARTIFACTS
+from tests.support.sentiment_runs import read_rows
 
 DAG_ID = "company_review"
 SENTIMENT = "company_sentiment"
