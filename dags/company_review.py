@@ -18,6 +18,9 @@ opens a disambiguation page) or `not_found` (no page under its title).
   `no_article`.
 
 Triggered by hand, it reviews the latest result file.
+- `preflight` first checks that the tables and bucket the run uses exist: when one is
+  missing it fails at once, naming it and `python -m enrichment.bootstrap`. A failed run
+  is told to the SNS topic `alerts_topic`.
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import dag, task, task_group
 
+from enrichment.alerts import alert_failed_run, record_failure
 from enrichment.company_review import tasks
 from enrichment.company_review.operator import CompanyReviewOperator
 from enrichment.company_review.questions import Review
 from enrichment.company_review.settings import ReviewSettings
 from enrichment.company_sentiment.settings import RESULT_FILES
+from enrichment.preflight import check_run
 
 
 @dag(
@@ -45,10 +50,16 @@ from enrichment.company_sentiment.settings import RESULT_FILES
         "retry_delay": timedelta(seconds=30),
         # The work of each task; a review's wait for a person is `timeout_days`.
         "execution_timeout": timedelta(minutes=10),
+        "on_failure_callback": record_failure,
     },
     params=ReviewSettings.dag_params(),
+    on_failure_callback=alert_failed_run,
 )
 def company_review():
+    @task
+    def preflight(params=None) -> None:
+        check_run(ReviewSettings.from_params(params))
+
     @task(inlets=[RESULT_FILES])
     def find_candidates(
         params=None, run_id=None, triggering_asset_events=None, inlet_events=None
@@ -77,7 +88,9 @@ def company_review():
 
         record(company=company, answer=ask.output)
 
-    review.expand(company=find_candidates())
+    candidates = find_candidates()
+    preflight() >> candidates
+    review.expand(company=candidates)
 
 
 company_review()

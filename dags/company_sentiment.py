@@ -19,6 +19,10 @@ and names that revision: a backfilled date holds that date's text, a re-run the 
   first).
 - Re-running or backfilling a date rewrites that date's file whole.
 - A text analysed before comes from the sentiment cache at no cost (`reuse_sentiment`).
+- `preflight` first checks that every table and bucket the run uses exists: when one is
+  missing it fails at once, naming it and `python -m enrichment.bootstrap`.
+- A failed run, or a result file not written two hours after its date, is told to the
+  SNS topic `alerts_topic`.
 """
 
 from __future__ import annotations
@@ -27,10 +31,13 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import TriggerRule, dag, task
 
+from enrichment.alerts import alert_failed_run, record_failure
 from enrichment.company_sentiment import tasks
 from enrichment.company_sentiment.companies import Company
+from enrichment.company_sentiment.deadline import deadline_alert
 from enrichment.company_sentiment.operator import enrich_each
 from enrichment.company_sentiment.settings import RESULT_FILES, SentimentSettings
+from enrichment.preflight import check_run
 from enrichment.run_date import partition_date, run_moment
 
 
@@ -49,10 +56,17 @@ from enrichment.run_date import partition_date, run_moment
         "retry_exponential_backoff": 2.0,
         "max_retry_delay": timedelta(minutes=5),
         "execution_timeout": timedelta(minutes=10),
+        "on_failure_callback": record_failure,
     },
     params=SentimentSettings.dag_params(),
+    on_failure_callback=alert_failed_run,
+    deadline=deadline_alert(),
 )
 def company_sentiment():
+    @task
+    def preflight(params=None) -> None:
+        check_run(SentimentSettings.from_params(params))
+
     @task
     def scan(params=None, dag_run=None) -> list[Company]:
         return tasks.scan(SentimentSettings.from_params(params), run_moment(dag_run))
@@ -74,6 +88,7 @@ def company_sentiment():
         return written.uri
 
     companies = scan()
+    preflight() >> companies
     rows, failed_tries = enrich_each(
         companies, task_id="enrich", map_index_template="{{ task.company['name'] }}"
     )

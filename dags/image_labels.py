@@ -16,6 +16,9 @@ to `s3://<bucket>/<report_prefix>ds=YYYY-MM-DD/summary.json`.
 - The crawler sees only today's web, so a run for a past date is refused: `crawl`
   fails before any request when the run's data interval ended more than
   `max_date_lag_days` before it started, and nothing is written. Trigger it for today.
+- `preflight` first checks that the tables and bucket the run uses exist: when one is
+  missing it fails at once, naming it and `python -m enrichment.bootstrap`. A failed run
+  is told to the SNS topic `alerts_topic`.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import TriggerRule, dag, task
 
+from enrichment.alerts import alert_failed_run, record_failure
 from enrichment.image_labels import tasks
 from enrichment.image_labels.settings import ImageLabelsSettings
+from enrichment.preflight import check_run
 from enrichment.run_date import partition_date
 
 
@@ -44,10 +49,16 @@ from enrichment.run_date import partition_date
         "retry_exponential_backoff": 2.0,
         "max_retry_delay": timedelta(minutes=5),
         "execution_timeout": timedelta(minutes=30),
+        "on_failure_callback": record_failure,
     },
     params=ImageLabelsSettings.dag_params(),
+    on_failure_callback=alert_failed_run,
 )
 def image_labels():
+    @task
+    def preflight(params=None) -> None:
+        check_run(ImageLabelsSettings.from_params(params))
+
     @task
     def crawl(params=None, dag_run=None) -> dict:
         return tasks.crawl(ImageLabelsSettings.from_params(params), dag_run)
@@ -73,6 +84,7 @@ def image_labels():
         )
 
     collected = crawl()
+    preflight() >> collected
     summarise(collected, label.expand(batch=batch(collected)))
 
 

@@ -61,3 +61,26 @@ def logs_client(conn_id: str = AWS_CONN_ID, region_name: str | None = None):
     from airflow.providers.amazon.aws.hooks.logs import AwsLogsHook
 
     return AwsLogsHook(aws_conn_id=conn_id, region_name=region_name).conn
+
+
+def sns_client(conn_id: str = AWS_CONN_ID):
+    """A boto3 SNS client (``SnsHook``), for the alert topic."""
+    from airflow.providers.amazon.aws.hooks.sns import SnsHook
+
+    return SnsHook(aws_conn_id=conn_id).conn
+
+
+def secrets_manager_client(conn_id: str = AWS_CONN_ID):
+    """A boto3 Secrets Manager client (``SecretsManagerHook``), for the bootstrap to write
+    connections where the deployment's secrets backend reads them."""
+    from airflow.providers.amazon.aws.hooks.secrets_manager import SecretsManagerHook
+
+    return SecretsManagerHook(aws_conn_id=conn_id).conn
+
+
+def account_id(conn_id: str = AWS_CONN_ID) -> str:
+    """The AWS account the connection's credentials belong to (STS GetCallerIdentity,
+    which needs no permission): what an ARN of the deployment's own resources names."""
+    from airflow.providers.amazon.aws.hooks.sts import StsHook
+
+    return StsHook(aws_conn_id=conn_id).get_account_number()

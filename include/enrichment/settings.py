@@ -20,12 +20,27 @@ from typing import Any, Self
 JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
 
 
+# The SNS topic alerts go to (enrichment.alerts), created by the bootstrap.
+ALERTS_TOPIC = "enrichment-alerts"
+
+
 def setting(default: Any, description: str, **schema: Any) -> Any:
     """A settings field: its ``default``, its ``description`` and JSON-schema ``schema``
     keywords (``minimum``, ``maxLength``, ``enum``, ...); the JSON type comes from the
     field's annotation."""
     return dataclasses.field(
         default=default, metadata={"description": description, "schema": schema}
+    )
+
+
+def alerts_topic() -> Any:
+    """The ``alerts_topic`` field every pipeline's settings end with: one default, one
+    description."""
+    return setting(
+        ALERTS_TOPIC,
+        "SNS topic told when a run fails (or misses its deadline); empty: no alert.",
+        maxLength=256,
+        pattern="^[A-Za-z0-9_-]*$",
     )
 
 
@@ -78,6 +93,16 @@ class Settings:
                 value = float(value)  # JSON has one number type; 70 is a valid 70.0
             values[name] = value
         return cls(**values)
+
+    @classmethod
+    def from_conf(cls, conf: Mapping[str, Any]) -> Self:
+        """The settings of a run from its conf alone (what is not in it: the defaults),
+        where the run's resolved Params are not at hand; other keys are ignored."""
+        specs = cls.param_specs()
+        return cls.from_params(
+            {name: spec["default"] for name, spec in specs.items()}
+            | {name: value for name, value in conf.items() if name in specs}
+        )
 
     def __post_init__(self) -> None:
         """Validate every field against its JSON schema, as the trigger form does."""

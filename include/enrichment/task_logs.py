@@ -75,12 +75,17 @@ MAX_MESSAGE_BYTES = 256 * 1024 - EVENT_OVERHEAD
 MAX_SPAN_MS = 24 * 3600 * 1000
 
 
+def configured_folder() -> str:
+    """``[logging] remote_base_log_folder``."""
+    return conf.get_mandatory_value("logging", "remote_base_log_folder")
+
+
 def destination() -> tuple[str, str] | None:
     """Where task logs go: ``("cloudwatch", <log group>)`` or ``("s3", <s3:// folder>)``,
     or None with remote logging off."""
     if not conf.getboolean("logging", "remote_logging", fallback=False):
         return None
-    folder = conf.get_mandatory_value("logging", "remote_base_log_folder")
+    folder = configured_folder()
     if folder.startswith("cloudwatch://"):
         return "cloudwatch", log_group_of(folder)
     if folder.startswith("s3://"):

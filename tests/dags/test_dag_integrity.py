@@ -85,6 +85,7 @@ def test_company_sentiment_shape(dagbag):
     assert dag.schedule == "@daily"
     assert dag.catchup is False
     assert {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks} == {
+        "preflight": ["scan"],
         "scan": ["enrich", "load"],
         "enrich": ["load"],
         "load": [],
@@ -145,6 +146,7 @@ def test_company_sentiment_params_match_the_design_contract(dagbag):
         "request_slots_table": "request_slots",
         "wikipedia_slots": 3,
         "max_error_share": 0.2,
+        "alerts_topic": "enrichment-alerts",
     }
     for name in params:
         assert params.get_param(name).description, name
@@ -180,6 +182,7 @@ def test_company_review_shape(dagbag):
     assert [a.name for a in dag.timetable.asset_condition.objects] == ["company_sentiment_csv"]
     assert dag.catchup is False
     assert {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks} == {
+        "preflight": ["find_candidates"],
         "find_candidates": ["review.ask", "review.record"],
         "review.ask": ["review.record"],
         "review.record": [],
@@ -199,6 +202,7 @@ def test_company_review_params(dagbag):
         "max_reviews": 50,
         "request_slots_table": "request_slots",
         "wikipedia_slots": 3,
+        "alerts_topic": "enrichment-alerts",
     }
 
 
@@ -208,6 +212,7 @@ def test_image_labels_shape(dagbag):
     assert dag.catchup is False
     assert dag.max_active_runs == 1
     assert {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks} == {
+        "preflight": ["crawl"],
         "crawl": ["batch", "summarise"],
         "batch": ["label"],
         "label": ["summarise"],
@@ -232,9 +237,34 @@ def test_image_labels_params_match_the_design_contract(dagbag):
         "max_labels": 10,
         "min_confidence": 70.0,
         "max_date_lag_days": 1,
+        "alerts_topic": "enrichment-alerts",
     }
     for name in params:
         assert params.get_param(name).description, name
+
+
+def test_every_dag_checks_its_set_up_first_and_alerts_when_its_run_fails(dagbag):
+    """The set-up check is each DAG's only root; a failed run calls the alert once, and
+    every task keeps its error for that alert."""
+    from enrichment.alerts import alert_failed_run, record_failure
+
+    for dag in dagbag.dags.values():
+        assert [task.task_id for task in dag.roots] == ["preflight"], dag.dag_id
+        assert dag.on_failure_callback in (alert_failed_run, [alert_failed_run]), dag.dag_id
+        for task in dag.tasks:
+            assert task.on_failure_callback in (record_failure, [record_failure]), task.task_id
+
+
+def test_company_sentiment_has_a_deadline_for_its_result_file(dagbag):
+    from airflow.sdk import DeadlineReference
+
+    from enrichment.company_sentiment.deadline import DEFAULT_DEADLINE
+
+    deadline = dagbag.dags["company_sentiment"].deadline
+    alert = deadline[0] if isinstance(deadline, list) else deadline
+    assert alert.reference == DeadlineReference.DAGRUN_LOGICAL_DATE
+    assert alert.interval == DEFAULT_DEADLINE
+    assert alert.callback.path == "enrichment.company_sentiment.deadline.missed_deadline"
 
 
 def test_every_dag_has_a_results_tab(dagbag):

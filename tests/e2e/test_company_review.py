@@ -36,7 +36,7 @@ TABLE = "fang_review"
 PREFIX = "e2e-review/"
 COMPANIES = ["Delta", "Globex Corporation", "Mercury", "Netflix", "Zyxwv Holdings"]
 FIRST_DATE, NEXT_DATE = "2026-11-25", "2026-11-26"
-SCREENSHOT = ARTIFACTS / "company-review-required-actions.png"
+SCREENSHOT = ARTIFACTS / "company_review.png"  # docs/screenshots/ has its copy
 SETTLED = 10.0
 # A timeout short enough to wait for: ~17 s, then the scheduler's sweep (every 15 s).
 SHORT_TIMEOUT_DAYS = 0.0002

@@ -8,17 +8,18 @@ from enrichment.bootstrap import COMPANIES_FILE, bootstrap, load_companies
 def test_bootstrap_is_idempotent(bootstrapped, dynamodb, s3):
     again = bootstrap()
 
-    tables = {
-        "fang",
-        "sentiment_cache",
-        "page_timelines",
-        "revision_texts",
-        "request_slots",
-        "image_labels",
-        "fangsentiment",
+    made = {
+        "DynamoDB table fang (key name)",
+        "DynamoDB table sentiment_cache (key text_sha256)",
+        "DynamoDB table page_timelines (key title)",
+        "DynamoDB table revision_texts (key revision_id)",
+        "DynamoDB table request_slots (key slot)",
+        "DynamoDB table image_labels (key image_id)",
+        "S3 bucket fangsentiment",
+        "SNS topic enrichment-alerts",
     }
-    assert set(bootstrapped["created"]) == tables
-    assert again["created"] == dict.fromkeys(tables, False)
+    assert set(bootstrapped["created"]) == made
+    assert again["created"] == dict.fromkeys(made, False)
     seed = load_companies(COMPANIES_FILE)
     assert again["seeded"] == bootstrapped["seeded"] == len(seed)
     items = dynamodb.Table("fang").scan()["Items"]

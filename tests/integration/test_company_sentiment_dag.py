@@ -217,7 +217,7 @@ def test_too_many_errors_fail_the_run_after_the_file_is_written(
 
     assert dag_run.state == "failed"
     states = {ti.task_id: ti.state for ti in dag_run.get_task_instances() if ti.map_index < 0}
-    assert states == {"scan": "success", "load": "failed"}
+    assert states == {"preflight": "success", "scan": "success", "load": "failed"}
     _, rows = read_csv(s3, ds)
     by_name = {row["name"]: row for row in rows}
     assert len(rows) == len(EXPECTED)
@@ -236,7 +236,12 @@ def test_an_empty_table_gives_a_file_with_only_the_header(bootstrapped, cache_ta
 
     assert dag_run.state == "success"
     states = {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
-    assert states == {"scan": "success", "enrich": "skipped", "load": "success"}
+    assert states == {
+        "preflight": "success",
+        "scan": "success",
+        "enrich": "skipped",
+        "load": "success",
+    }
     text, rows = read_csv(s3, "2026-11-22", table="no_companies")
     assert rows == []
     assert text.strip() == ",".join(COLUMNS)

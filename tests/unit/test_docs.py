@@ -103,3 +103,29 @@ def test_every_python_file_a_page_names_exists(page: Path):
         if not any(file == name or file.endswith(f"/{name}") for file in files)
     ]
     assert missing == []
+
+
+SCREENSHOTS = sorted((PROJECT_ROOT / "docs" / "screenshots").glob("*.png"))
+TAKEN = (
+    re.compile(r'shoot\(page, "(\w+)"\)'),  # tests/e2e/isolated/test_results_page.py
+    re.compile(r'ARTIFACTS / "(\w+)\.png"'),
+)
+
+
+def taken_by_tests() -> set[str]:
+    """The pictures end-to-end tests take into test-artifacts/, by file name."""
+    names = set()
+    for path in (PROJECT_ROOT / "tests").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        names |= {f"results_{name}.png" for name in TAKEN[0].findall(text)}
+        names |= {f"{name}.png" for name in TAKEN[1].findall(text)}
+    return names
+
+
+@pytest.mark.parametrize("picture", SCREENSHOTS, ids=lambda path: path.name)
+def test_every_screenshot_is_shown_and_taken_again_by_a_test(picture: Path):
+    """`make screenshots` copies each picture from the test that takes it: one no test
+    takes could only drift from the UI, and one no page shows is dead weight."""
+    pages = [*PAGES, README]
+    assert any(f"screenshots/{picture.name}" in page.read_text(encoding="utf-8") for page in pages)
+    assert picture.name in taken_by_tests()

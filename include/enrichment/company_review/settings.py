@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from enrichment import request_slots
 from enrichment.company_sentiment.settings import SentimentSettings
-from enrichment.settings import Settings, setting
+from enrichment.preflight import Resource, Table
+from enrichment.settings import Settings, alerts_topic, setting
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,13 @@ class ReviewSettings(Settings):
         minimum=1,
         maximum=SentimentSettings.wikipedia_slots,
     )
+
+    alerts_topic: str = alerts_topic()
+
+    def needs(self) -> list[Resource]:
+        """What a run with these settings uses beyond the reviewed run's own table and
+        file (its asset event names them; they were just written)."""
+        return [Table(self.request_slots_table, request_slots.KEY)]
 
     @property
     def timeout(self) -> timedelta:

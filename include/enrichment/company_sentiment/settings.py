@@ -10,9 +10,12 @@ from dataclasses import dataclass
 
 from airflow.sdk import Asset
 
+from enrichment import request_slots
+from enrichment.company_sentiment import companies, page_timelines, revision_texts, sentiment_cache
 from enrichment.company_sentiment.comprehend import LANGUAGES
 from enrichment.company_sentiment.result_file import FORMATS
-from enrichment.settings import Settings, setting
+from enrichment.preflight import Bucket, Resource, Table
+from enrichment.settings import Settings, alerts_topic, setting
 from enrichment.wikipedia.client import MAX_IN_FLIGHT
 
 
@@ -92,6 +95,18 @@ class SentimentSettings(Settings):
         minimum=0,
         maximum=1,
     )
+    alerts_topic: str = alerts_topic()
+
+    def needs(self) -> list[Resource]:
+        """What a run with these settings reads and writes, as the code reads it."""
+        return [
+            Table(self.companies_table, companies.KEY),
+            Table(self.sentiment_cache_table, sentiment_cache.KEY),
+            Table(self.page_timelines_table, page_timelines.KEY),
+            Table(self.revision_texts_table, revision_texts.KEY),
+            Table(self.request_slots_table, request_slots.KEY),
+            Bucket(self.bucket),
+        ]
 
 
 # The result files, as the asset company_review is scheduled on. The asset names the

@@ -64,8 +64,8 @@ def load(
     if companies is None:
         # An empty file would say the table had no companies; the date's file stays as it was.
         raise AirflowFailException(
-            f"scan left no company list for {ds} (it failed; its log says why): nothing "
-            "written. Fix what the scan reported, then clear the run"
+            f"scan left no company list for {ds} (it, or preflight before it, failed; its "
+            "log says why): nothing written. Fix what it reported, then clear the run"
         )
     complete = complete_rows(
         companies,

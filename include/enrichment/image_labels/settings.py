@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from enrichment.image_labels import label_table
 from enrichment.image_labels.formats import MAX_REKOGNITION_BYTES
 from enrichment.image_labels.sites import Limits
-from enrichment.settings import Settings, setting
+from enrichment.preflight import Bucket, Resource, Table
+from enrichment.settings import Settings, alerts_topic, setting
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,12 @@ class ImageLabelsSettings(Settings):
         minimum=0,
         maximum=30,
     )
+
+    alerts_topic: str = alerts_topic()
+
+    def needs(self) -> list[Resource]:
+        """What a run with these settings reads and writes, as the code reads it."""
+        return [Table(self.labels_table, label_table.KEY), Bucket(self.bucket)]
 
     def limits(self) -> Limits:
         """The crawl's limits."""

@@ -16,7 +16,6 @@ A pages module (one per pipeline, e.g. :mod:`.sentiment_pages`) describes itself
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -106,12 +105,8 @@ def carried(request: Request, names: tuple[str, ...]) -> dict[str, str]:
 
 def run_settings(cls: type, conf: dict[str, Any]):
     """The settings a run used: its conf over the defaults (other keys ignored)."""
-    names = {field.name for field in dataclasses.fields(cls)}
     try:
-        return cls.from_params(
-            {name: spec["default"] for name, spec in cls.param_specs().items()}
-            | {k: v for k, v in conf.items() if k in names}
-        )
+        return cls.from_conf(conf)
     except (ValueError, TypeError) as error:
         raise BadRequest(f"the run's conf is not valid for its DAG: {error}") from None
 
