@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 DOCKERD := /usr/sbin/dockerd
 DEBOOTSTRAP := /usr/sbin/debootstrap
 
-.PHONY: demo test test-fast test-integration lint lock bench docs stack-up stack-down airflow airflow-up airflow-down clean
+.PHONY: demo test test-fast test-integration lint lock bench docs screenshots stack-up stack-down airflow airflow-up airflow-down clean
 
 demo: $(VENV)/.installed
 	$(BIN)/python -m dev.demo
@@ -51,6 +51,13 @@ test-integration: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The documentation's screenshots taken again from the running UI (dev/screenshots.py): the
+# end-to-end tests that take them, then a copy of each over its namesake in docs/screenshots/.
+screenshots: $(VENV)/.installed $(CHROMIUM)
+	$(BIN)/python -m pytest $(PARALLEL) tests/e2e/isolated/test_namespace.py \
+		tests/e2e/test_company_sentiment.py tests/e2e/test_company_review.py
+	$(BIN)/python -m dev.screenshots
 
 # Benchmarks run as modules (python -m bench.fanout) from the project root, where dev/ imports.
 bench: $(VENV)/.installed

@@ -4,7 +4,9 @@ The DAG's ``DeadlineAlert`` is due :data:`RESULT_DEADLINE` after the run's logic
 (midnight UTC of the date it describes); Airflow drops it when the run succeeds in time.
 When it passes first, the scheduler hands :func:`missed_deadline` to the triggerer, which
 sends one alert (:mod:`enrichment.alerts`) unless the run has failed meanwhile (its
-failure was told already) or its result file is there after all.
+failure was told already) or its result file is there after all. Only the daily
+(scheduled) runs have a deadline to keep: a backfill or a manual run of a past date is
+past its date's deadline when it is created, and says nothing about today's file.
 
 Airflow evaluates a deadline when it creates the run, before any Param is resolved, so
 the interval is not a Param: it is this module's, and ``ENRICHMENT_RESULT_DEADLINE_MINUTES``
@@ -62,6 +64,9 @@ def _missed(context: dict[str, Any]) -> None:
     settings = SentimentSettings.from_conf(run.get("conf") or {})
     ds = (run.get("logical_date") or run["run_after"])[:10]
     if not settings.alerts_topic:
+        return
+    if run.get("run_type") != "scheduled":
+        log.info("%s is not a daily run: its date's deadline is not its own", run["dag_run_id"])
         return
     if run.get("state") == "failed":
         log.info("%s missed its deadline after it failed: its failure was told", run["dag_run_id"])
