@@ -15,7 +15,14 @@ seeds a table of N made-up companies and measures, in the same run:
 Then, for the middle N: the next date over the same (unchanged) intros, and a 3-date
 backfill against a one-date run. Prints a table; targets and figures are in docs/performance.md.
 
-    .venv/bin/python -m bench.fanout [--sizes 100,500,2000]
+With ``--least-privilege``, then the one-date run of each N again, on a second Airflow
+(same stand-ins but AWS, a metadata database of its own) whose ``aws_default`` is an IAM
+user holding only ``deploy/iam/pipelines.json``, on an AWS stand-in that enforces IAM
+(``dev/enforcing_aws.py``; set up by the bootstrap as a user holding only
+``bootstrap.json``), made as slow; prints both runs' figures and their ratio, and fails if
+any call was refused.
+
+    .venv/bin/python -m bench.fanout [--sizes 100,500,2000] [--least-privilege]
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from pathlib import Path
 
 from dev.airflow_local import LocalAirflow
 from dev.airflow_runs import unpause
+from dev.enforcing_aws import AccessKey, EnforcingAws
 from dev.metadata_database import throwaway_database
 from dev.ports import free_port
 from dev.stack import Stack
@@ -87,7 +95,11 @@ class Measured:
 
 
 class Bench:
-    def __init__(self, airflow: LocalAirflow, stack: Stack) -> None:
+    def __init__(
+        self, airflow: LocalAirflow, stack: Stack, aws: tuple[str, AccessKey] | None = None
+    ) -> None:
+        """``aws``: another AWS stand-in's URL and the key to seed and read it with (an
+        enforcing one's admin), instead of the stack's with dummy credentials."""
         import boto3
         import requests
         import sqlalchemy
@@ -98,17 +110,17 @@ class Bench:
         self.api = airflow.api()
         self.database = sqlalchemy.create_engine(airflow.database.url, poolclass=NullPool)
         self.http = requests.Session()
+        aws_url, key = aws or (stack.url("aws"), AccessKey("", "testing", "testing"))
         options = {
-            "endpoint_url": stack.url("aws"),
+            "endpoint_url": aws_url,
             "region_name": "us-east-1",
-            "aws_access_key_id": "testing",
-            "aws_secret_access_key": "testing",
+            **key.boto3_kwargs(),
         }
         self.dynamodb = boto3.client("dynamodb", **options)
         self.comprehend = boto3.client("comprehend", **options)
         self.s3 = boto3.client("s3", **options)
         self.wikipedia = WikipediaControl(stack.url("wikipedia"))
-        self.aws = AwsControl(stack.url("aws"))
+        self.aws = AwsControl(aws_url)
 
     # -- the stand-ins ------------------------------------------------------------------
 
@@ -293,7 +305,8 @@ def _end(run: dict) -> float:
     return run["end_date"].timestamp()
 
 
-def measure(sizes: list[int], stack: Stack, state: Path, database) -> None:
+def measure(sizes: list[int], stack: Stack, state: Path, database) -> dict[int, Measured]:
+    """The measurements above; the one-date run of each N."""
     airflow = LocalAirflow(stack, state, port=free_port(), database=database)
     try:
         print(f"Starting a local Airflow in {state} ...", flush=True)
@@ -353,17 +366,88 @@ def measure(sizes: list[int], stack: Stack, state: Path, database) -> None:
                 print(f"{'':<24} backfill / one date: {backfill.wall / one_date[n].wall:.2f}")
     finally:
         airflow.down()
+    return one_date
+
+
+def cpu_per_company(measured: Measured) -> float:
+    return 1000 * sum(measured.cpu.values()) / max(measured.rows, 1)
+
+
+def measure_least_privilege(
+    sizes: list[int], stack: Stack, state: Path, dummy: dict[int, Measured]
+) -> None:
+    """The one-date run of each N again as the pipelines.json user, on an IAM-enforcing
+    AWS stand-in and an Airflow of its own (module docstring), against ``dummy``."""
+    with (
+        EnforcingAws.running(state / "aws-iam") as enforcing,
+        throwaway_database(state / "least-privilege") as database,
+    ):
+        pipelines = enforcing.shipped_user("pipelines.json")
+        bootstrap = enforcing.shipped_user("bootstrap.json")
+        airflow = LocalAirflow(
+            stack,
+            state / "least-privilege",
+            port=free_port(),
+            database=database,
+            extra_env={"AIRFLOW_CONN_AWS_DEFAULT": enforcing.connection(pipelines)},
+            init_env={"AIRFLOW_CONN_AWS_DEFAULT": enforcing.connection(bootstrap)},
+        )
+        try:
+            print("Starting a second Airflow, aws_default the pipelines.json user ...", flush=True)
+            print(f"  ready in {airflow.up():.0f}s")
+            bench = Bench(airflow, stack, aws=(enforcing.url, enforcing.admin))
+            unpause(bench.api, DAG_ID)  # today's run over the seeded table: unmeasured
+            bench.slow_down()
+            print(
+                f"{'one date':<24} {'N':>5} {'dummy s':>8} {'least-priv s':>12} {'ratio':>6} "
+                f"{'CPU ms/co':>9} {'least-priv':>10} {'wiki req':>8} {'comprehend':>10} "
+                f"{'rows':>6} {'refused':>7}"
+            )
+            for offset, n in enumerate(sizes):
+                table = bench.table(f"fanout_{n}", "name", companies=n)
+                conf = {
+                    "companies_table": table,
+                    "max_companies": n,
+                    # Under the prefix the policy lets the pipelines write.
+                    "prefix": f"sentiment/bench/n={n}/",
+                    "sentiment_cache_table": bench.table(f"fanout_cache_{n}", "text_sha256"),
+                }
+                day = FIRST_DATE + timedelta(days=8 * offset)  # the dummy run's date
+                measured = bench.measure(conf, [day], bench.trigger)
+                refused = bench.aws.denied()
+                print(
+                    f"{'':<24} {n:>5} {dummy[n].wall:>8.1f} {measured.wall:>12.1f} "
+                    f"{measured.wall / dummy[n].wall:>6.2f} {cpu_per_company(dummy[n]):>9.0f} "
+                    f"{cpu_per_company(measured):>10.0f} {measured.wikipedia_requests:>8} "
+                    f"{measured.comprehend_calls:>10} {measured.rows:>6} {len(refused):>7}",
+                    flush=True,
+                )
+                shares = ", ".join(f"{name} {sec:.1f}" for name, sec in measured.cpu.items())
+                print(f"{'':<24} CPU s by component: {shares}", flush=True)
+                print(f"{'':<24} task spans, s: {measured.phases}", flush=True)
+                if refused:
+                    raise RuntimeError(f"IAM refused calls of the pipelines: {refused[:5]}")
+        finally:
+            airflow.down()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,500,2000")
+    parser.add_argument(
+        "--least-privilege",
+        action="store_true",
+        help="then each N's one-date run again as the deploy/iam/pipelines.json user, IAM enforced",
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
 
     state = Path(tempfile.mkdtemp(prefix="enrichment-fanout-"))
-    with Stack.on_free_ports(state / "stack") as stack, throwaway_database(state) as database:
-        measure(sizes, stack, state, database)
+    with Stack.on_free_ports(state / "stack") as stack:
+        with throwaway_database(state) as database:
+            one_date = measure(sizes, stack, state, database)
+        if args.least_privilege:
+            measure_least_privilege(sizes, stack, state, one_date)
 
 
 if __name__ == "__main__":

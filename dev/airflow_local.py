@@ -133,6 +133,7 @@ class LocalAirflow:
         broker_url: str | None = None,
         extra_env: dict[str, str] | None = None,
         remote_logs: str | None = None,
+        init_env: dict[str, str] | None = None,
     ) -> None:
         if executor not in EXECUTORS:
             raise ValueError(f"executor {executor!r}: one of {', '.join(EXECUTORS)}")
@@ -158,6 +159,9 @@ class LocalAirflow:
         # What the caller's components get on top (a test's ENRICHMENT_SENTIMENT_ON_WORKERS),
         # kept out of the caller's own environment.
         self.extra_env = extra_env or {}
+        # What the init steps get on top of that: the bootstrap's own AWS connection where
+        # the components' may not create anything (bench/fanout.py --least-privilege).
+        self.init_env = init_env or {}
         # Every key of this Airflow's Celery in Redis starts with this (queues, unacked
         # messages, the workers' control channel), so two local Airflows on one Redis, as
         # test sessions running side by side, never take each other's tasks.
@@ -245,6 +249,9 @@ class LocalAirflow:
             # Loopback unless workers on other machines must reach the execution API.
             "AIRFLOW__API__HOST": os.environ.get("ENRICHMENT_AIRFLOW_HOST", "127.0.0.1"),
             "AIRFLOW__API__PORT": str(self.port),
+            # Where links to the UI point (an alert's link to its run); Airflow's default
+            # is http://localhost:8080.
+            "AIRFLOW__API__BASE_URL": self.url,
             # Tasks report to the execution API of this API server, not the default :8080.
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USERNAME}:admin",
@@ -329,7 +336,7 @@ class LocalAirflow:
         env = self.env()  # with Celery, fails here unless the database is PostgreSQL
         self.stack.up()
         for name, command in INIT_STEPS.items():
-            run_step(name, command, env, self.logs / f"{name}.log")
+            run_step(name, command, env | self.init_env, self.logs / f"{name}.log")
         for component in self.components:
             self.start(component.name, env)
         deadline = started + READY_TIMEOUT

@@ -24,6 +24,7 @@ import argparse
 import csv
 import io
 import json
+import logging
 import os
 import sys
 import time
@@ -178,12 +179,8 @@ def main() -> None:
             env,
             logs / f"image_labels-{images_ds}.log",
         )
-        # Reading the results back is the demo's business; the hooks' credential notes and
-        # the package's progress lines (company_review's "N companies to review") are not:
-        # the tables and questions below say it.
-        os.environ.update(
-            env, AIRFLOW__LOGGING__NAMESPACE_LEVELS="airflow.providers=WARNING enrichment=WARNING"
-        )
+        # Reading the results back is the demo's business; the hooks' credential notes are not.
+        os.environ.update(env, AIRFLOW__LOGGING__NAMESPACE_LEVELS="airflow.providers=WARNING")
         from enrichment import aws, storage
         from enrichment.company_review import tasks as review
         from enrichment.company_sentiment.result_file import result_key
@@ -201,6 +198,10 @@ def main() -> None:
             "uri": f"s3://{sentiment.bucket}/{key}",
             "companies_table": sentiment.companies_table,
         }
+        # Nor are the package's progress lines (company_review's "N companies to review"):
+        # the tables and questions below say it. Set on the logger itself, after Airflow
+        # configured logging on import (its namespace_levels are read once, at start-up).
+        logging.getLogger("enrichment").setLevel(logging.WARNING)
         filed = review.filed_companies(s3, [event | {"timestamp": datetime.now(UTC)}])
         slots = aws.dynamodb_table(sentiment.request_slots_table)
         print(f"company_review would ask a person about {len(filed)} companies:")

@@ -150,14 +150,14 @@ def airflow_env(state_dir: Path = DEFAULT_STATE_DIR) -> dict[str, str]:
     }
 
 
-def connection_env(aws_url: str, wikipedia_url: str, site_url: str) -> dict[str, str]:
-    """Connections and the sites file for local development; production defines its own
-    connections without endpoints and crawls the package's ``config/sites.yaml``."""
-    aws = {
+def aws_connection(aws_url: str, key_id: str = "testing", secret: str = "testing") -> dict:
+    """The ``aws_default`` connection on the AWS stand-in at ``aws_url``, with an access
+    key: any while IAM is not enforced (these keep boto3 from looking for real ones), an
+    IAM user's on an enforcing stand-in (``dev/enforcing_aws.py``)."""
+    return {
         "conn_type": "aws",
-        # moto accepts any credentials; these keep boto3 from looking for real ones.
-        "login": "testing",
-        "password": "testing",
+        "login": key_id,
+        "password": secret,
         "extra": {
             "endpoint_url": aws_url,
             "region_name": REGION,
@@ -168,9 +168,14 @@ def connection_env(aws_url: str, wikipedia_url: str, site_url: str) -> dict[str,
             },
         },
     }
+
+
+def connection_env(aws_url: str, wikipedia_url: str, site_url: str) -> dict[str, str]:
+    """Connections and the sites file for local development; production defines its own
+    connections without endpoints and crawls the package's ``config/sites.yaml``."""
     wikipedia = {"conn_type": "http", "host": wikipedia_url}
     return {
-        "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(aws),
+        "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(aws_connection(aws_url)),
         "AIRFLOW_CONN_WIKIPEDIA_DEFAULT": json.dumps(wikipedia),
         "ENRICHMENT_SITES_FILE": str(LOCAL_SITES_FILE),
         "ENRICHMENT_SAMPLE_SITE_URL": site_url,

@@ -35,11 +35,14 @@ LONGEST_FIRST = ("compose", "e2e", "isolated", "integration", "dags", "unit")
 # Test files that share one Airflow, each tuple an xdist group: one stream runs its files
 # one after the other in this order (a start costs a minute or more of both cores,
 # tests/e2e/conftest.py shares a running one between modules that ask for the same shape
-# of it, and each file relies on the ones before it). company_review's tests expect
-# company_sentiment unpaused and pause company_review again for those after them; the S3
+# of it, and each file relies on the ones before it). The alerts' tests unpause
+# company_sentiment first (its daily run is the one held past its deadline);
+# company_review's tests expect it unpaused and pause company_review again for those
+# after them; the S3
 # task logs are read after the two triggerers' run.
 ONE_AIRFLOW = {
     "e2e-local-executor": (
+        "tests/e2e/test_alerts.py",
         "tests/e2e/test_company_sentiment.py",
         "tests/e2e/test_company_review.py",
         "tests/e2e/test_task_logs_cloudwatch.py",
@@ -55,7 +58,8 @@ SESSION_DIR = Path(tempfile.mkdtemp(prefix="enrichment-tests-"))
 os.environ.update(airflow_env(SESSION_DIR))
 # dag.test() fails on Airflow 3.3.2 when a DAG with a deadline succeeds
 # (enrichment/company_sentiment/deadline.py says why): the DAG tests parse it without one.
-# The end-to-end tests' Airflow inherits this; a module that tests the deadline sets its own.
+# The end-to-end tests' Airflow inherits this; the e2e-local-executor group's modules set
+# their own (DEADLINE_AT_ONCE in tests/support/sentiment_runs.py: test_alerts.py tests it).
 os.environ["ENRICHMENT_RESULT_DEADLINE_MINUTES"] = "off"
 # Any stray lookup of real AWS credentials or metadata fails fast instead of leaving the box.
 os.environ.update(

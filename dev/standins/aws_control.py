@@ -48,3 +48,8 @@ class AwsControl:
     def refused(self) -> int:
         """Calls answered 503 by an outage since the last reset."""
         return self._stats()["refused"]
+
+    def denied(self) -> list[str]:
+        """Calls IAM refused since the last reset (an enforcing stand-in,
+        ``dev/enforcing_aws.py``), in order: ``"<user ARN> <action>"``."""
+        return self._stats()["denied"]

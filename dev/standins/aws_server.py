@@ -12,11 +12,17 @@ BatchDetectSentiment at all; this stand-in answers it with the same scorer and t
 service's shape: up to 25 documents, per-document failures in ``ErrorList``. Everything
 else is moto unchanged: DynamoDB and S3 over real HTTP.
 
+IAM is not enforced unless ``POST /moto-api/reset-auth`` turns it on (``dev/enforcing_aws.py``
+starts a second instance that way, for the least-privilege tests): then every call, these
+two included, needs an IAM user's key whose policies allow it, with AWS's refusals, and
+DetectLabels reads its S3 object only if the caller may (``dev/standins/aws_iam.py``).
+
 A control API under ``/__control__/`` adds latency to every AWS answer (a far-away
 region), makes every AWS call, or one service's (``{"service": "logs"}``), answer 503 for
 a while (``POST /__control__/outage``) and
-counts the calls per operation (``GET /__control__/stats``, reset with ``DELETE``), for
-tests and benchmarks to see what the pipeline asked for.
+counts the calls per operation (``GET /__control__/stats``, reset with ``DELETE``; with IAM
+enforced, also the calls it refused: ``denied``), for tests and benchmarks to see what the
+pipeline asked for.
 
 Run: ``python -m dev.standins.aws_server --port 8950``
 """
@@ -27,6 +33,9 @@ import argparse
 import os
 import re
 from typing import Any
+
+from dev.standins import aws_iam
+from dev.standins.aws_iam import S3_UNREADABLE, caller_may, install_iam_fidelity
 
 POSITIVE_WORDS = frozenset(
     """
@@ -183,14 +192,16 @@ def install_image_labels() -> None:
         if "S3Object" in image:
             location = image["S3Object"]
             backend = s3_backends[self.current_account][self.partition]
-            try:
-                stored = backend.get_object(location["Bucket"], location["Name"])
-            except Exception:  # moto raises a different error per missing bucket/key
-                stored = None
+            # Rekognition reads the object with the caller's permissions.
+            arn = f"arn:{self.partition}:s3:::{location['Bucket']}/{location['Name']}"
+            stored = None
+            if caller_may(self, "s3:GetObject", arn):
+                try:
+                    stored = backend.get_object(location["Bucket"], location["Name"])
+                except Exception:  # moto raises a different error per missing bucket/key
+                    stored = None
             if stored is None:
-                raise JsonRESTError(
-                    "InvalidS3ObjectException", "Unable to get object metadata from S3."
-                )
+                raise JsonRESTError("InvalidS3ObjectException", S3_UNREADABLE)
             data, limit = stored.value, MAX_S3_IMAGE_BYTES
         else:
             data, limit = base64.b64decode(image.get("Bytes", "")), MAX_INLINE_IMAGE_BYTES
@@ -291,9 +302,15 @@ class Control:
                 self.down_service = asked.get("service")
                 body = {"outage": asked["seconds"], "service": self.down_service}
             elif path == "/__control__/stats" and method == "GET":
-                body = {"calls": dict(self.calls), "latency": self.latency, "refused": self.refused}
+                body = {
+                    "calls": dict(self.calls),
+                    "latency": self.latency,
+                    "refused": self.refused,
+                    "denied": list(aws_iam.DENIED),
+                }
             elif path == "/__control__/stats" and method == "DELETE":
                 self.calls.clear()
+                aws_iam.DENIED.clear()
                 self.down_until = 0.0
                 self.down_service = None
                 self.refused = 0
@@ -314,6 +331,7 @@ def main() -> None:
     install_text_sentiment()
     install_batch_sentiment()
     install_image_labels()
+    install_iam_fidelity()
     # moto.server.main's own set-up, with the control middleware in front of moto's app.
     from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import run_simple

@@ -117,7 +117,10 @@ def _failed(states: dict[str, str], task_ids: list[str]) -> tuple[list[str], dic
 
 
 def _task_order(dag: Any) -> list[str]:
-    return [task.task_id for task in dag.topological_sort()]
+    """The DAG's tasks, upstream first; as declared where the callback is handed the
+    serialized DAG, which cannot sort them (``dag.test()``)."""
+    sort = getattr(dag, "topological_sort", None)
+    return [task.task_id for task in (sort() if sort else dag.tasks)]
 
 
 def _states(ti: Any, dag_id: str, run_id: str) -> dict[str, str]:

@@ -8,16 +8,24 @@ different and the command that makes them: a deployment upgraded without running
 bootstrap, or set up with other names, stops before its first company instead of failing
 each company three times. ``python -m enrichment.bootstrap --check`` prints the same
 list and changes nothing; the bootstrap itself makes what the list names.
+
+The log group and the alert topic serve task logs and alerts, which never decide a run's
+outcome: when CloudWatch Logs or SNS cannot be asked (down, throttling, no permission),
+the check says so in a warning and the run goes on; only an answer that one does not
+exist stops it.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from airflow.sdk.exceptions import AirflowFailException
 
 FIX = "python -m enrichment.bootstrap"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -97,23 +105,39 @@ def _bucket_problem(s3, bucket: Bucket) -> str | None:
     return None
 
 
+def _not_checked(resource: Resource, error: Exception) -> None:
+    log.warning(
+        "Could not check %s (%s: %s); the run goes on, and may keep its task logs local or "
+        "send no alert",
+        resource,
+        type(error).__name__,
+        error,
+    )
+
+
 def _log_group_problem(logs, group: LogGroup) -> str | None:
-    found = logs.describe_log_groups(logGroupNamePrefix=group.name, limit=50)["logGroups"]
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        found = logs.describe_log_groups(logGroupNamePrefix=group.name, limit=50)["logGroups"]
+    except (BotoCoreError, ClientError) as error:
+        _not_checked(group, error)
+        return None
     if not any(each["logGroupName"] == group.name for each in found):
         return f"{group} does not exist"
     return None
 
 
 def _topic_problem(sns, account: str, topic: Topic) -> str | None:
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     arn = topic_arn(sns.meta.region_name, account, topic.name)
     try:
         sns.get_topic_attributes(TopicArn=arn)
-    except ClientError as error:
+    except (BotoCoreError, ClientError) as error:
         if _error_code(error) in ("NotFound", "NotFoundException"):
             return f"{topic} does not exist"
-        raise
+        _not_checked(topic, error)
     return None
 
 

@@ -255,11 +255,16 @@ def test_every_dag_checks_its_set_up_first_and_alerts_when_its_run_fails(dagbag)
             assert task.on_failure_callback in (record_failure, [record_failure]), task.task_id
 
 
-def test_company_sentiment_has_a_deadline_for_its_result_file(dagbag):
+def test_company_sentiment_has_a_deadline_for_its_result_file(monkeypatch):
+    """Parsed as a deployment parses it: tests/conftest.py turns the deadline off for the
+    session's dag.test() runs."""
+    from airflow.dag_processing.dagbag import DagBag
     from airflow.sdk import DeadlineReference
 
-    from enrichment.company_sentiment.deadline import DEFAULT_DEADLINE
+    from enrichment.company_sentiment.deadline import DEADLINE_ENV, DEFAULT_DEADLINE
 
+    monkeypatch.delenv(DEADLINE_ENV)
+    dagbag = DagBag(dag_folder=str(DAGS_DIR / "company_sentiment.py"))
     deadline = dagbag.dags["company_sentiment"].deadline
     alert = deadline[0] if isinstance(deadline, list) else deadline
     assert alert.reference == DeadlineReference.DAGRUN_LOGICAL_DATE

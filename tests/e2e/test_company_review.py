@@ -28,7 +28,7 @@ from dev.airflow_api import PASSWORD, USERNAME, ApiClient
 from dev.airflow_runs import RUN_TIMEOUT, task_instances, unpause, wait_for_run
 from enrichment.company_sentiment.companies import put_companies
 from tests.support import ARTIFACTS
-from tests.support.sentiment_runs import read_rows
+from tests.support.sentiment_runs import DEADLINE_AT_ONCE, read_rows
 
 DAG_ID = "company_review"
 SENTIMENT = "company_sentiment"
@@ -40,6 +40,12 @@ SCREENSHOT = ARTIFACTS / "company_review.png"  # docs/screenshots/ has its copy
 SETTLED = 10.0
 # A timeout short enough to wait for: ~17 s, then the scheduler's sweep (every 15 s).
 SHORT_TIMEOUT_DAYS = 0.0002
+
+
+@pytest.fixture(scope="module")
+def airflow_settings() -> dict[str, str]:
+    """The shared Airflow's (test_alerts.py starts it): company_sentiment's deadline on."""
+    return DEADLINE_AT_ONCE
 
 
 @pytest.fixture(scope="module")

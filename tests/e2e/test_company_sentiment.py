@@ -6,7 +6,8 @@ and at some size on the triggerer path, where one company fails its first try an
 the triggerer is killed in the middle of a run.
 
 test_company_review.py and test_task_logs_cloudwatch.py run after this module, in the same
-test stream and on its Airflow (one xdist group, in that order: tests/conftest.py)."""
+test stream and on its Airflow (one xdist group, in that order: tests/conftest.py);
+test_alerts.py runs before it there, and unpauses the DAG first."""
 
 from __future__ import annotations
 
@@ -31,13 +32,26 @@ from dev.standins.wikipedia_pages import load_corpus, synthetic_page
 from enrichment.company_sentiment.rows import COLUMNS
 from enrichment.wikipedia.sentences import first_sentences
 from tests.support import ARTIFACTS
-from tests.support.sentiment_runs import DAG_ID, objects, read_rows, synthetic_table, trigger
+from tests.support.sentiment_runs import (
+    DAG_ID,
+    DEADLINE_AT_ONCE,
+    objects,
+    read_rows,
+    synthetic_table,
+    trigger,
+)
 
 BACKFILL_DATES = ["2026-03-01", "2026-03-02", "2026-03-03"]
 # The backfill reads a smaller table through the `companies_table` Param: each mapped task
 # waits for one of the 3 Wikipedia pool slots, so 3 dates of all 36 would take minutes.
 BACKFILL_TABLE = "fang_backfill"
 BACKFILL_COMPANIES = ["Amazon", "Delta", "Enron", "Globex Corporation", "Netflix", "Tesla Motors"]
+
+
+@pytest.fixture(scope="module")
+def airflow_settings() -> dict[str, str]:
+    """The shared Airflow's (test_alerts.py starts it): company_sentiment's deadline on."""
+    return DEADLINE_AT_ONCE
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from dev.airflow_local import LocalAirflow
 from dev.standins.aws_control import AwsControl
 from enrichment.task_logs import log_group_of
-from tests.support.sentiment_runs import DAG_ID
+from tests.support.sentiment_runs import DAG_ID, DEADLINE_AT_ONCE
 from tests.support.task_logs import (
     each_task,
     expected_names,
@@ -26,6 +28,12 @@ from tests.support.task_logs import (
     small_run,
     without_trigger_suffix,
 )
+
+
+@pytest.fixture(scope="module")
+def airflow_settings() -> dict[str, str]:
+    """The shared Airflow's (test_alerts.py starts it): company_sentiment's deadline on."""
+    return DEADLINE_AT_ONCE
 
 
 def test_task_logs_are_read_from_cloudwatch_once_the_local_files_are_gone(

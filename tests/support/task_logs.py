@@ -76,10 +76,10 @@ def read_after_local_files_go(api: ApiClient, airflow: LocalAirflow, run_id: str
 
 
 def expected_names(api: ApiClient, run_id: str) -> set[str]:
-    """Where each try of the run logged, relative to the log folder: scan's and load's on
-    a worker, each company's in a triggerer (its worker part never ran)."""
+    """Where each try of the run logged, relative to the log folder: preflight's, scan's
+    and load's on a worker, each company's in a triggerer (its worker part never ran)."""
     names = set()
-    for task in ("scan", "enrich", "load"):
+    for task in ("preflight", "scan", "enrich", "load"):
         for ti in task_instances(api, DAG_ID, run_id, task):
             folder = f"dag_id={DAG_ID}/run_id={run_id}/task_id={task}"
             if ti["map_index"] >= 0:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 DEADLINE_ENV = "ENRICHMENT_RESULT_DEADLINE_MINUTES"
@@ -55,6 +55,14 @@ def deadline_alert():
     )
 
 
+def _minute(when: datetime | str | None) -> str:
+    """A deadline's time to the minute in UTC; Airflow hands it over as a datetime (an ISO
+    string is read too)."""
+    if isinstance(when, str):
+        when = datetime.fromisoformat(when) if when else None
+    return f"{when.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if when else "its deadline"
+
+
 def _missed(context: dict[str, Any]) -> None:
     from enrichment import alerts, aws
     from enrichment.company_sentiment.result_file import result_key
@@ -76,12 +84,12 @@ def _missed(context: dict[str, Any]) -> None:
     if listed.get("KeyCount"):
         log.info("%s missed its deadline with its result file written", run["dag_run_id"])
         return
-    due = context.get("deadline", {}).get("deadline_time", "")
+    due = context.get("deadline", {}).get("deadline_time")
     alert = alerts.run_alert(
         run["dag_id"],
         run["dag_run_id"],
         ds,
-        f"no result file by {str(due)[:16]}",
+        f"no result file by {_minute(due)}",
         f"s3://{settings.bucket}/{key} is not written and the run is {run.get('state')}",
     )
     alerts.publish(settings.alerts_topic, alert)
