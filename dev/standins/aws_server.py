@@ -237,6 +237,11 @@ class Control:
         self.down_until = 0.0
         self.down_service: str | None = None
         self.refused = 0
+        # DynamoDB applies each write's condition and the write as one step; moto's
+        # DynamoDB takes no lock, so two conditional writes served by two threads at once
+        # could both pass (two holders of one request slot). One DynamoDB call at a time,
+        # after its latency, makes the stand-in as atomic as the service.
+        self.dynamodb = threading.Lock()
 
     def __call__(self, environ, start_response):
         import time
@@ -256,6 +261,9 @@ class Control:
             time.sleep(latency)
             if down:
                 return self._unavailable(environ, start_response)
+            if operation.startswith("DynamoDB_"):
+                with self.dynamodb:
+                    return list(self.app(environ, start_response))
         return self.app(environ, start_response)
 
     @staticmethod
