@@ -7,7 +7,8 @@ triggerers, companies on workers) overrides ``airflow_options`` and ``airflow_se
 (environment for the components only; the recovery settings are never lowered).
 Modules that ask for the same shape share one Airflow, started by the first of them
 (a start costs a minute or more of both cores); a module that asks for another shape
-stops it first, so two never run at once. The modules that must run one after the other
+stops it first, so two never run at once, and the last module of an xdist group stops it
+when it ends. The modules that must run one after the other
 on one Airflow are one xdist group, in a fixed order (``ONE_AIRFLOW`` in
 ``tests/conftest.py``), so one test stream runs them together. Each module uses tables and
 prefixes of its own, so what another left in the shared Airflow does not answer for it. The figures
@@ -31,12 +32,13 @@ from typing import Any
 
 import pytest
 
+from dev import PROJECT_ROOT
 from dev.airflow_api import ApiClient
 from dev.airflow_local import LocalAirflow
 from dev.metadata_database import MetadataDatabase, throwaway_database
 from dev.ports import free_port
 from dev.stack import Stack
-from tests.conftest import SESSION_DIR
+from tests.conftest import ONE_AIRFLOW, SESSION_DIR, group_of
 from tests.support import ARTIFACTS
 
 
@@ -110,17 +112,23 @@ def running_airflow() -> Iterator[RunningAirflow]:
 
 @pytest.fixture(scope="module")
 def airflow(
+    request: pytest.FixtureRequest,
     stack: Stack,
     running_airflow: RunningAirflow,
     figures: dict[str, float],
     airflow_options: dict[str, Any],
     airflow_settings: dict[str, str],
-) -> LocalAirflow:
+) -> Iterator[LocalAirflow]:
     local, started = running_airflow.get(stack, airflow_options, airflow_settings)
     figures["metadata_database"] = running_airflow.database.url.split(":", 1)[0]
     if started:
         figures["airflow_start_s"] = round(started, 1)
-    return local
+    yield local
+    # The last module of its xdist group stops it: the tests its stream runs next would
+    # otherwise share the 2 cores with an idle scheduler, triggerer and API server.
+    module = request.path.relative_to(PROJECT_ROOT).as_posix()
+    if ONE_AIRFLOW.get(group_of(module), (module,))[-1] == module:
+        running_airflow.stop()
 
 
 @pytest.fixture(scope="module")

@@ -41,11 +41,16 @@ from tests.support.sentiment_runs import (
     trigger,
 )
 
-BACKFILL_DATES = ["2026-03-01", "2026-03-02", "2026-03-03"]
+# Three dates in which articles of the local Wikipedia changed: Theranos turns from praise
+# to scandal between the first two, Boeing between the last two (as in `make demo`).
+BACKFILL_DATES = ["2026-11-17", "2026-11-18", "2026-11-19"]
 # The backfill reads a smaller table through the `companies_table` Param: each mapped task
 # waits for one of the 3 Wikipedia pool slots, so 3 dates of all 36 would take minutes.
+# Companies whose articles change in those dates (the timeline facts at the top of
+# dev/standins/wikipedia_corpus.yaml), one that does not, one ambiguous and one missing.
 BACKFILL_TABLE = "fang_backfill"
-BACKFILL_COMPANIES = ["Amazon", "Delta", "Enron", "Globex Corporation", "Netflix", "Tesla Motors"]
+CHANGING = ["Boeing", "Enron", "Facebook", "Nestlé", "Nvidia", "Theranos"]
+BACKFILL_COMPANIES = sorted([*CHANGING, "Netflix", "Delta", "Globex Corporation"])
 
 
 @pytest.fixture(scope="module")
@@ -143,9 +148,12 @@ def wait_for_backfill(api: ApiClient, backfill_id: int) -> dict:
     return backfill
 
 
-def test_backfill_three_dates_then_again_with_the_cli_changes_nothing(
-    api, airflow: LocalAirflow, unpaused, s3, backfill_table, figures
+def test_a_backfill_gives_each_date_its_own_revision_and_the_cli_again_the_same_rows(
+    api, airflow: LocalAirflow, unpaused, s3, backfill_table, wikipedia_control, figures
 ):
+    """Three dates over articles edited between them, through the REST API; then an edit
+    after the backfill and the same range again from the command line, re-running the
+    completed dates: each file is the same but for what it cost."""
     conf = {"prefix": "e2e-backfill/", "companies_table": backfill_table}
     key = "e2e-backfill/ds={}/" + backfill_table + "_sentiment.csv"
     started = time.monotonic()
@@ -169,15 +177,35 @@ def test_backfill_three_dates_then_again_with_the_cli_changes_nothing(
     assert {run["state"] for run in first.values()} == {"success"}
     written = objects(s3, "e2e-backfill/")
     assert sorted(written) == [key.format(ds) for ds in BACKFILL_DATES]
-    rows = {key.format(ds): read_rows(s3, key.format(ds)) for ds in BACKFILL_DATES}
+    rows = {ds: read_rows(s3, key.format(ds)) for ds in BACKFILL_DATES}
     for ds in BACKFILL_DATES:
-        assert [row["name"] for row in rows[key.format(ds)]] == BACKFILL_COMPANIES
+        assert [row["name"] for row in rows[ds]] == BACKFILL_COMPANIES
         # The date is in the key (the Hive partition), not repeated in the rows.
-        assert set(rows[key.format(ds)][0]) == set(COLUMNS)
+        assert set(rows[ds][0]) == set(COLUMNS)
+        by_name = {row["name"]: row for row in rows[ds]}
+        assert (by_name["Delta"]["status"], by_name["Globex Corporation"]["status"]) == (
+            "ambiguous",
+            "not_found",
+        )
+        for name in [*CHANGING, "Netflix"]:
+            revision = in_effect(name, ds)
+            row = by_name[name]
+            assert (row["status"], int(row["wikipedia_revision_id"])) == ("ok", revision.revid)
+            assert row["wikipedia_snippet"] == first_sentences(revision.text, 1)
         enrich = task_instances(api, DAG_ID, first[ds]["dag_run_id"], "enrich")
         assert len(enrich) == len(BACKFILL_COMPANIES)
+    sentiment = {ds: {r["name"]: r["sentiment"] for r in rows[ds]} for ds in BACKFILL_DATES}
+    assert (sentiment["2026-11-17"]["Theranos"], sentiment["2026-11-18"]["Theranos"]) == (
+        "POSITIVE",
+        "NEGATIVE",
+    )
+    assert (sentiment["2026-11-18"]["Boeing"], sentiment["2026-11-19"]["Boeing"]) == (
+        "NEUTRAL",  # its edit at 2026-11-18T00:00:00Z belongs to the next date
+        "NEGATIVE",
+    )
 
-    # The same range again, from the command line, re-running the completed dates.
+    # An edit after the dates: a re-run describes each date as it was, not as it is now.
+    wikipedia_control.edit("Theranos", "'''Theranos''' is a celebrated, wonderful success.")
     started = time.monotonic()
     result = subprocess.run(
         [
@@ -215,11 +243,12 @@ def test_backfill_three_dates_then_again_with_the_cli_changes_nothing(
         assert second[ds]["end_date"] > first[ds]["end_date"], f"{ds} was not re-run"
     rewritten = objects(s3, "e2e-backfill/")
     assert sorted(rewritten) == sorted(written)
-    for name in written:
+    for ds in BACKFILL_DATES:
+        name = key.format(ds)
         assert rewritten[name]["LastModified"] > written[name]["LastModified"], name
         # The same revisions read again: the same rows, their texts' answers now kept.
         again = read_rows(s3, name)
-        assert without_cost(again) == without_cost(rows[name]), name
+        assert without_cost(again) == without_cost(rows[ds]), name
         paid = {(r["sentiment_source"], r["billed_units"]) for r in again if r["status"] == "ok"}
         assert paid == {("cache", "0")}
 
@@ -367,65 +396,3 @@ def test_a_run_cleared_twice_still_retries_a_failing_company(
     assert [row["name"] for row in rows] == BACKFILL_COMPANIES
     netflix = next(row for row in rows if row["name"] == "Netflix")
     assert (netflix["status"], netflix["error"]) == ("ok", "")
-
-
-# Articles that change inside 2026-11-15 .. -19 (the corpus's timeline facts).
-CHANGING = ["Boeing", "Enron", "Facebook", "Nestlé", "Nvidia", "Theranos"]
-CHANGING_DATES = ["2026-11-15", "2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19"]
-
-
-@pytest.fixture(scope="module")
-def changing_table(stack) -> str:
-    from enrichment import aws
-    from enrichment.bootstrap import ensure_table
-    from enrichment.company_sentiment.companies import put_companies
-
-    ensure_table(aws.dynamodb_client(), "fang_changing", "name")
-    put_companies(aws.dynamodb_table("fang_changing"), [{"name": n} for n in CHANGING])
-    return "fang_changing"
-
-
-def test_a_backfill_gives_each_date_its_own_revision_and_a_rerun_the_same_rows(
-    api, unpaused, s3, changing_table, wikipedia_control
-):
-    """Five dates over articles edited between them, then an edit after the backfill
-    and a re-run of one date: that date's file is the same but for what it cost."""
-    conf = {"companies_table": changing_table, "prefix": "e2e-history/"}
-    key = "e2e-history/ds={}/" + changing_table + "_sentiment.csv"
-    backfill = api.post(
-        "backfills",
-        {
-            "dag_id": DAG_ID,
-            "from_date": f"{CHANGING_DATES[0]}T00:00:00Z",
-            "to_date": f"{CHANGING_DATES[-1]}T00:00:00Z",
-            "dag_run_conf": conf,
-            "max_active_runs": 3,
-        },
-    )
-    wait_for_backfill(api, backfill["id"])
-
-    files = {ds: read_rows(s3, key.format(ds)) for ds in CHANGING_DATES}
-    for ds, rows in files.items():
-        assert [row["name"] for row in rows] == CHANGING
-        for row in rows:
-            revision = in_effect(row["name"], ds)
-            assert (row["status"], int(row["wikipedia_revision_id"])) == ("ok", revision.revid)
-            assert row["wikipedia_snippet"] == first_sentences(revision.text, 1)
-    sentiment = {ds: {r["name"]: r["sentiment"] for r in rows} for ds, rows in files.items()}
-    assert (sentiment["2026-11-17"]["Theranos"], sentiment["2026-11-18"]["Theranos"]) == (
-        "POSITIVE",
-        "NEGATIVE",
-    )
-    assert (sentiment["2026-11-18"]["Boeing"], sentiment["2026-11-19"]["Boeing"]) == (
-        "NEUTRAL",  # its edit at 2026-11-18T00:00:00Z belongs to the next date
-        "NEGATIVE",
-    )
-
-    wikipedia_control.edit("Theranos", "'''Theranos''' is a celebrated, wonderful success.")
-    runs = backfill_runs(api)
-    clear_run(api, runs["2026-11-17"]["dag_run_id"])
-    assert wait_for_run(api, DAG_ID, runs["2026-11-17"]["dag_run_id"])["state"] == "success"
-
-    again = read_rows(s3, key.format("2026-11-17"))
-    assert without_cost(again) == without_cost(files["2026-11-17"])
-    assert {(row["sentiment_source"], row["billed_units"]) for row in again} == {("cache", "0")}

@@ -23,8 +23,11 @@ def test_an_outage_refuses_every_service_until_it_ends(stack, aws_control):
         with pytest.raises(ClientError) as refused:
             call()
         assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
-    assert aws_control.refused() == 2
+    # The stand-in is the session's: an Airflow another test left running may call it too,
+    # so the counts say "at least ours" during the outage and "no more" after it.
+    assert aws_control.refused() >= 2
     time.sleep(2.1)
+    after_outage = aws_control.refused()
     assert "Buckets" in s3.list_buckets()
     assert "TableNames" in dynamodb.list_tables()
-    assert aws_control.refused() == 2
+    assert aws_control.refused() == after_outage
