@@ -42,7 +42,7 @@ from typing import Any
 from enrichment.run_date import DagRunDates
 
 # The Airflow releases these internals were read in and are tested on.
-WRITTEN_FOR = ("3.3.2",)
+WRITTEN_FOR = ("3.3.1", "3.3.2")
 # A naming token is used at once; it need not outlive the request.
 TOKEN_SECONDS = 60
 NAMING_TIMEOUT = 10.0

@@ -28,7 +28,7 @@ from airflow.api_fastapi.core_api.security import get_user
 from fastapi import Depends
 
 # The Airflow releases these internals were read in and are tested on.
-WRITTEN_FOR = ("3.3.2",)
+WRITTEN_FOR = ("3.3.1", "3.3.2")
 
 # On every route of the app: no page without a login.
 login_required = Depends(get_user)
