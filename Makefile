@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 DOCKERD := /usr/sbin/dockerd
 DEBOOTSTRAP := /usr/sbin/debootstrap
 
-.PHONY: demo test test-fast test-integration lint lock bench docs screenshots stack-up stack-down airflow airflow-up airflow-down clean
+.PHONY: demo test test-fast test-integration lint lock bench docs screenshots stack-up stack-down airflow airflow-up airflow-down mwaa-package clean
 
 demo: $(VENV)/.installed
 	$(BIN)/python -m dev.demo
@@ -95,6 +95,12 @@ airflow-up: $(VENV)/.installed
 
 airflow-down: $(VENV)/.installed
 	$(BIN)/python -m dev.airflow_local down
+
+# The files an Amazon MWAA environment takes (Airflow 3.3.1 on Python 3.12), in dist/mwaa/:
+# dags/, plugins.zip, requirements.txt and the Airflow configuration options; it prints where
+# each goes in the environment's S3 bucket (dev/mwaa_package.py, docs/deploy_mwaa.md).
+mwaa-package: $(VENV)/.installed
+	$(BIN)/python -m dev.mwaa_package
 
 stack-up: $(VENV)/.installed
 	$(BIN)/python -m dev.stack up
