@@ -22,7 +22,10 @@ user holding only ``deploy/iam/pipelines.json``, on an AWS stand-in that enforce
 ``bootstrap.json``), made as slow; prints both runs' figures and their ratio, and fails if
 any call was refused.
 
-    .venv/bin/python -m bench.fanout [--sizes 100,500,2000] [--least-privilege]
+With ``--profile``, each one-date run is recorded by py-spy and a table says, per Airflow
+process, where its CPU per company went (:mod:`bench.profiles`).
+
+    .venv/bin/python -m bench.fanout [--sizes 100,500,2000] [--least-privilege] [--profile]
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from bench import profiles
 from dev.airflow_local import LocalAirflow
 from dev.airflow_runs import unpause
 from dev.enforcing_aws import AccessKey, EnforcingAws
@@ -305,8 +309,11 @@ def _end(run: dict) -> float:
     return run["end_date"].timestamp()
 
 
-def measure(sizes: list[int], stack: Stack, state: Path, database) -> dict[int, Measured]:
-    """The measurements above; the one-date run of each N."""
+def measure(
+    sizes: list[int], stack: Stack, state: Path, database, profile: bool = False
+) -> dict[int, Measured]:
+    """The measurements above; the one-date run of each N. ``profile``: each one-date run
+    recorded by py-spy, its CPU per company split by where it went (:mod:`bench.profiles`)."""
     airflow = LocalAirflow(stack, state, port=free_port(), database=database)
     try:
         print(f"Starting a local Airflow in {state} ...", flush=True)
@@ -349,8 +356,11 @@ def measure(sizes: list[int], stack: Stack, state: Path, database) -> dict[int, 
                 "sentiment_cache_table": bench.table(f"fanout_cache_{n}", "text_sha256"),
             }
             serial = bench.serial(n)
+            profiler = profiles.Profiler(bench.roots(), state / f"profile-{n}") if profile else None
             one_date[n] = bench.measure(conf, [first_date], bench.trigger)
             report("one date", n, one_date[n], serial)
+            if profiler is not None:
+                print(profiles.table(profiler.stop(), one_date[n].cpu, one_date[n].rows))
             if n == sizes[len(sizes) // 2]:
                 next_day = [first_date + timedelta(days=1)]
                 report(
@@ -439,13 +449,19 @@ def main() -> None:
         action="store_true",
         help="then each N's one-date run again as the deploy/iam/pipelines.json user, IAM enforced",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="record each Airflow process with py-spy during the one-date runs and print "
+        "where its CPU per company went",
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
 
     state = Path(tempfile.mkdtemp(prefix="enrichment-fanout-"))
     with Stack.on_free_ports(state / "stack") as stack:
         with throwaway_database(state) as database:
-            one_date = measure(sizes, stack, state, database)
+            one_date = measure(sizes, stack, state, database, args.profile)
         if args.least_privilege:
             measure_least_privilege(sizes, stack, state, one_date)
 
