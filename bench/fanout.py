@@ -301,6 +301,13 @@ class Bench:
             time.sleep(0.5)
 
 
+def print_where_it_went(measured: Measured) -> None:
+    """A case's CPU seconds by Airflow component and its tasks' spans, under its line."""
+    shares = ", ".join(f"{name} {seconds:.1f}" for name, seconds in measured.cpu.items())
+    print(f"{'':<24} CPU s by component: {shares}", flush=True)
+    print(f"{'':<24} task spans, s: {measured.phases}", flush=True)
+
+
 def _queued(run: dict) -> float:
     return run["queued_at"].timestamp()
 
@@ -342,9 +349,7 @@ def measure(
                 f"{measured.rows:>6}",
                 flush=True,
             )
-            shares = ", ".join(f"{name} {seconds:.1f}" for name, seconds in measured.cpu.items())
-            print(f"{'':<24} CPU s by component: {shares}", flush=True)
-            print(f"{'':<24} task spans, s: {measured.phases}", flush=True)
+            print_where_it_went(measured)
 
         for offset, n in enumerate(sizes):
             first_date = FIRST_DATE + timedelta(days=8 * offset)  # dates of its own
@@ -432,9 +437,7 @@ def measure_least_privilege(
                     f"{measured.comprehend_calls:>10} {measured.rows:>6} {len(refused):>7}",
                     flush=True,
                 )
-                shares = ", ".join(f"{name} {sec:.1f}" for name, sec in measured.cpu.items())
-                print(f"{'':<24} CPU s by component: {shares}", flush=True)
-                print(f"{'':<24} task spans, s: {measured.phases}", flush=True)
+                print_where_it_went(measured)
                 if refused:
                     raise RuntimeError(f"IAM refused calls of the pipelines: {refused[:5]}")
         finally:

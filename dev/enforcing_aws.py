@@ -33,7 +33,7 @@ from typing import Any
 from dev import PROJECT_ROOT
 from dev.ports import free_port
 from dev.processes import Supervised, wait_until_healthy
-from dev.stack import READY_TIMEOUT, REGION, aws_connection
+from dev.stack import READY_TIMEOUT, REGION, aws_connection, healthy
 
 POLICY_DIR = PROJECT_ROOT / "deploy" / "iam"
 # The services whose resource ARNs moto 5.2 matches against a policy's.
@@ -92,14 +92,6 @@ class AccessKey:
         return {"AWS_ACCESS_KEY_ID": self.key_id, "AWS_SECRET_ACCESS_KEY": self.secret}
 
 
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
 class EnforcingAws:
     """The IAM-enforcing AWS stand-in of ``state_dir`` (see the module docstring)."""
 
@@ -133,7 +125,7 @@ class EnforcingAws:
         )
         wait_until_healthy(
             "IAM-enforcing AWS stand-in",
-            lambda: _healthy(f"{self.url}/moto-api/"),
+            lambda: healthy(f"{self.url}/moto-api/"),
             [self.process],
             deadline=time.monotonic() + READY_TIMEOUT,
         )

@@ -50,7 +50,8 @@ SERVICES = (
 LOCAL_SITES_FILE = PROJECT_ROOT / "dev" / "sites.local.yaml"
 
 
-def _healthy(url: str) -> bool:
+def healthy(url: str) -> bool:
+    """Whether ``url`` answers 200 within 2 s."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
@@ -96,7 +97,7 @@ class Stack:
         process = self._process(service)
         # Its (pid, port), whatever port it was started on.
         recorded = process.running()
-        if recorded and recorded[1] == self.ports[service.name] and _healthy(health):
+        if recorded and recorded[1] == self.ports[service.name] and healthy(health):
             return False
         if recorded:  # unhealthy, or on a port the settings no longer name
             process.stop()
@@ -112,7 +113,7 @@ class Stack:
         )
         wait_until_healthy(
             f"{service.name} stand-in",
-            lambda: _healthy(health),
+            lambda: healthy(health),
             [process],
             deadline=time.monotonic() + READY_TIMEOUT,
         )
@@ -126,7 +127,7 @@ class Stack:
 
     def status(self) -> dict[str, str]:
         return {
-            s.name: "up" if _healthy(self.url(s.name) + s.health_path) else "down" for s in SERVICES
+            s.name: "up" if healthy(self.url(s.name) + s.health_path) else "down" for s in SERVICES
         }
 
     def connection_env(self) -> dict[str, str]:
