@@ -101,9 +101,25 @@ def read_env_file(path: Path = RECOVERY_ENV) -> dict[str, str]:
     return settings
 
 
-def _python_path(folder: Path) -> str:
-    """``PYTHONPATH`` with ``folder`` after what ours already holds."""
-    return os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(folder)]))
+def _python_path(*folders: Path) -> str:
+    """``PYTHONPATH`` with ``folders`` after what ours already holds."""
+    return os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), *map(str, folders)]))
+
+
+@dataclass(frozen=True)
+class Installation:
+    """What the components run and load: by default this virtualenv's Airflow, the
+    checkout's ``dags/`` and ``plugins/`` and the package installed in the virtualenv;
+    ``dev.mwaa_local`` gives MWAA's (another virtualenv, the package's folders).
+    ``python_path``: folders on every component's ``PYTHONPATH`` (MWAA's plugins folder);
+    ``unset``: variables of ours the components must not see (a connection that must come
+    from the secrets backend)."""
+
+    bin_dir: Path = Path(sys.executable).parent
+    dags_folder: Path = PROJECT_ROOT / "dags"
+    plugins_folder: Path = PROJECT_ROOT / "plugins"
+    python_path: tuple[Path, ...] = ()
+    unset: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -134,6 +150,7 @@ class LocalAirflow:
         extra_env: dict[str, str] | None = None,
         remote_logs: str | None = None,
         init_env: dict[str, str] | None = None,
+        installation: Installation | None = None,
     ) -> None:
         if executor not in EXECUTORS:
             raise ValueError(f"executor {executor!r}: one of {', '.join(EXECUTORS)}")
@@ -162,6 +179,7 @@ class LocalAirflow:
         # What the init steps get on top of that: the bootstrap's own AWS connection where
         # the components' may not create anything (bench/fanout.py --least-privilege).
         self.init_env = init_env or {}
+        self.installation = installation or Installation()
         # Every key of this Airflow's Celery in Redis starts with this (queues, unacked
         # messages, the workers' control channel), so two local Airflows on one Redis, as
         # test sessions running side by side, never take each other's tasks.
@@ -268,13 +286,22 @@ class LocalAirflow:
         settings |= self.recovery | self.task_log_settings()
         if self.executor == "celery":
             settings |= self.celery_settings()
+        installation = self.installation
+        python_path = [*installation.python_path]
         if self.database.url.startswith("sqlite"):
-            settings["PYTHONPATH"] = _python_path(SQLITE_SETTINGS)
+            python_path.append(SQLITE_SETTINGS)
+        if python_path:
+            settings["PYTHONPATH"] = _python_path(*python_path)
         # The init steps, the components and the executor's workers start `airflow` by name.
-        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        path = f"{installation.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+        folders = {
+            "AIRFLOW__CORE__DAGS_FOLDER": str(installation.dags_folder),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(installation.plugins_folder),
+        }
         return (
             {"PATH": path}
             | airflow_env(self.state_dir)
+            | folders
             | self.stack.connection_env()
             | settings
             | self.extra_env
@@ -307,7 +334,8 @@ class LocalAirflow:
 
     def env(self) -> dict[str, str]:
         """Environment for the components and for ``airflow`` commands against them."""
-        return os.environ | self.settings()
+        env = os.environ | self.settings()
+        return {name: value for name, value in env.items() if name not in self.installation.unset}
 
     def running(self) -> list[str]:
         return [c.name for c, p in zip(self.components, self.processes, strict=True) if p.alive()]
@@ -406,7 +434,7 @@ class LocalAirflow:
     def _wait_for_dags(self, deadline: float) -> None:
         """Until the DAG processor has parsed every DAG file, into a DAG or an import error
         (shown in the UI, as Airflow does: a broken file does not stop the others)."""
-        dag_files = sorted((PROJECT_ROOT / "dags").glob("*.py"))
+        dag_files = sorted(self.installation.dags_folder.glob("*.py"))
         api = self.api()
         while True:
             parsed = api.get("dags")["total_entries"] + len(self.import_errors(api))
@@ -512,10 +540,10 @@ def main() -> None:
     elif args.command == "keep":
         _keep_running(airflow)
     else:
-        _run_in_foreground(airflow)
+        run_in_foreground(airflow)
 
 
-def _run_in_foreground(airflow: LocalAirflow) -> None:
+def run_in_foreground(airflow: LocalAirflow) -> None:
     # SIGTERM (from a supervisor or `kill`) stops everything the same way Ctrl-C does, and
     # Ctrl-C works even where the shell started us with SIGINT ignored.
     signal.signal(signal.SIGTERM, signal.default_int_handler)

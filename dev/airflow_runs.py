@@ -44,6 +44,25 @@ def wait_for_run(api: ApiClient, dag_id: str, run_id: str, timeout: float = RUN_
         time.sleep(1)
 
 
+def wait_for_backfill(api: ApiClient, backfill_id: int, timeout: float = RUN_TIMEOUT) -> dict:
+    """The backfill once it has completed (every run of it finished)."""
+    deadline = time.monotonic() + timeout
+    while not (backfill := api.get(f"backfills/{backfill_id}"))["completed_at"]:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"backfill {backfill_id} not done")
+        time.sleep(1)
+    return backfill
+
+
+def backfill_runs(api: ApiClient, dag_id: str) -> dict[str, dict]:
+    """The DAG's backfill runs by logical date; two of one date fail."""
+    runs = api.get(f"dags/{dag_id}/dagRuns", run_type="backfill", limit=100)["dag_runs"]
+    by_date = {run["logical_date"][:10]: run for run in runs}
+    if len(by_date) != len(runs):
+        raise AssertionError(f"two backfill runs of {dag_id} for one date")
+    return by_date
+
+
 def task_instances(api: ApiClient, dag_id: str, run_id: str, task_id: str) -> list[dict]:
     """Every task instance of ``task_id`` in the run, page by page (the API's pages hold
     at most 100)."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime
 
 import pytest
 
@@ -28,16 +27,15 @@ from dev.airflow_api import PASSWORD, USERNAME, ApiClient
 from dev.airflow_runs import RUN_TIMEOUT, task_instances, unpause, wait_for_run
 from enrichment.company_sentiment.companies import put_companies
 from tests.support import ARTIFACTS
+from tests.support.reviews import DAG_ID, answer, new_review_run, review_runs, waiting_reviews
 from tests.support.sentiment_runs import DEADLINE_AT_ONCE, read_rows
 
-DAG_ID = "company_review"
 SENTIMENT = "company_sentiment"
 TABLE = "fang_review"
 PREFIX = "e2e-review/"
 COMPANIES = ["Delta", "Globex Corporation", "Mercury", "Netflix", "Zyxwv Holdings"]
 FIRST_DATE, NEXT_DATE = "2026-11-25", "2026-11-26"
 SCREENSHOT = ARTIFACTS / "company_review.png"  # docs/screenshots/ has its copy
-SETTLED = 10.0
 # A timeout short enough to wait for: ~17 s, then the scheduler's sweep (every 15 s).
 SHORT_TIMEOUT_DAYS = 0.0002
 
@@ -77,62 +75,6 @@ def sentiment_run(api: ApiClient, ds: str) -> dict:
     return run
 
 
-def review_runs(api: ApiClient) -> list[dict]:
-    return api.get(f"dags/{DAG_ID}/dagRuns", order_by="run_after")["dag_runs"]
-
-
-def new_review_run(api: ApiClient, before: list[dict]) -> dict:
-    """The review run the last company_sentiment run's file started."""
-    known = {run["dag_run_id"] for run in before}
-    deadline = time.monotonic() + RUN_TIMEOUT
-    while not (new := [r for r in review_runs(api) if r["dag_run_id"] not in known]):
-        assert time.monotonic() < deadline, "no company_review run followed"
-        time.sleep(1)
-    assert len(new) == 1, new
-    assert new[0]["run_type"] == "asset_triggered"
-    return new[0]
-
-
-def waiting_for(detail: dict) -> float:
-    return (datetime.now(UTC) - datetime.fromisoformat(detail["created_at"])).total_seconds()
-
-
-def waiting_reviews(api: ApiClient, run_id: str, count: int) -> dict[str, dict]:
-    """The run's reviews of this module's table by company, once all ``count`` wait for
-    an answer. The first review run after unpausing also reviews the newest file of every
-    other table (the seeded one's, of company_sentiment's scheduled run): those are
-    answered "Ask again later", so that the run can end.
-
-    A review counts as waiting SETTLED seconds after it was asked: Airflow 3.3.2 loses an
-    answer given before the scheduler has taken the parked task's exit (a second, more on a
-    loaded machine):
-    the task is failed, retried, and asks again. People do not answer that fast."""
-    deadline = time.monotonic() + RUN_TIMEOUT
-    while True:
-        details = api.get(f"dags/{DAG_ID}/dagRuns/{run_id}/hitlDetails")["hitl_details"]
-        waiting = [
-            d
-            for d in details
-            if d["task_instance"]["state"] == "awaiting_input" and waiting_for(d) > SETTLED
-        ]
-        ours = [d for d in waiting if f"`{TABLE}`" in d["body"]]
-        if len(ours) == count:
-            for other in waiting:
-                if other not in ours:
-                    answer(api, run_id, other, "Ask again later")
-            return {d["task_instance"]["rendered_map_index"]: d for d in ours}
-        assert time.monotonic() < deadline, f"{len(ours)} of {count} reviews waiting"
-        time.sleep(1)
-
-
-def answer(api: ApiClient, run_id: str, review: dict, option: str) -> dict:
-    map_index = review["task_instance"]["map_index"]
-    return api.patch(
-        f"dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/review.ask/{map_index}/hitlDetails",
-        {"chosen_options": [option], "params_input": {}},
-    )
-
-
 def item(dynamodb, name: str) -> dict:
     return dynamodb.Table(TABLE).get_item(Key={"name": name})["Item"]
 
@@ -153,7 +95,7 @@ def test_the_review_asks_about_each_ambiguous_and_missing_company(api, s3, dynam
         "Netflix": "ok",
         "Zyxwv Holdings": "not_found",
     }
-    reviews = waiting_reviews(api, first_review["dag_run_id"], 4)
+    reviews = waiting_reviews(api, first_review["dag_run_id"], TABLE, 4)
     assert sorted(reviews) == ["Delta", "Globex Corporation", "Mercury", "Zyxwv Holdings"]
     delta = reviews["Delta"]
     assert delta["subject"] == "Which Wikipedia article is the company 'Delta'?"
@@ -183,7 +125,7 @@ def test_answers_are_written_to_the_companies_and_a_second_answer_is_refused(
     api, dynamodb, first_review
 ):
     run_id = first_review["dag_run_id"]
-    reviews = waiting_reviews(api, run_id, 4)
+    reviews = waiting_reviews(api, run_id, TABLE, 4)
     answered = answer(api, run_id, reviews["Delta"], "Delta Air Lines")
     assert answered["responded_by"]["name"] == USERNAME
     answer(api, run_id, reviews["Globex Corporation"], "CME Globex")
@@ -221,7 +163,7 @@ def timeout_review(api, first_review) -> str:
 
 def test_the_results_page_shows_the_reviews_and_who_answered(api, first_review, timeout_review):
     """Mercury still waits for an answer; Delta's title was chosen by the admin."""
-    waiting_reviews(api, first_review["dag_run_id"], 1)
+    waiting_reviews(api, first_review["dag_run_id"], TABLE, 1)
     data = {"companies_table": TABLE, "prefix": PREFIX}
     overview = results_page(api, "/", **data)
     assert re.search(r"\d+ (review is|reviews are) waiting", overview)
@@ -240,7 +182,7 @@ def test_a_person_answers_in_required_actions(page, airflow, api, dynamodb, firs
     from playwright.sync_api import expect
 
     run_id = first_review["dag_run_id"]
-    mercury_index = waiting_reviews(api, run_id, 1)["Mercury"]["task_instance"]["map_index"]
+    mercury_index = waiting_reviews(api, run_id, TABLE, 1)["Mercury"]["task_instance"]["map_index"]
     form = f"/dags/{DAG_ID}/runs/{run_id}/tasks/review.ask/mapped/{mercury_index}/required_actions"
     page.goto(f"{airflow.url}{form}")
     username = page.get_by_label("Username")

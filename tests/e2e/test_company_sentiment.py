@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from datetime import UTC, datetime
 from urllib.parse import unquote
 
 import pytest
@@ -23,15 +22,17 @@ from dev.airflow_api import PASSWORD, USERNAME, ApiClient
 from dev.airflow_local import LocalAirflow
 from dev.airflow_runs import (
     RUN_TIMEOUT,
+    backfill_runs,
     run_seconds,
     task_instances,
     unpause,
+    wait_for_backfill,
     wait_for_run,
 )
-from dev.standins.wikipedia_pages import load_corpus, synthetic_page
 from enrichment.company_sentiment.rows import COLUMNS
 from enrichment.wikipedia.sentences import first_sentences
 from tests.support import ARTIFACTS
+from tests.support.history import in_effect
 from tests.support.sentiment_runs import (
     DAG_ID,
     DEADLINE_AT_ONCE,
@@ -76,17 +77,8 @@ def named_task_instances(api: ApiClient, run_id: str, companies: int) -> list[di
         time.sleep(0.5)
 
 
-ARTICLES, REDIRECTS = load_corpus()
 # What a re-run of a date may change: a paid answer becomes one from the cache.
 COST = ("sentiment_source", "billed_units")
-
-
-def in_effect(title: str, ds: str):
-    """The stand-in's own answer: the revision of ``title`` saved last before ``ds``
-    00:00 UTC, the moment a run of that date describes."""
-    moment = datetime.fromisoformat(ds).replace(tzinfo=UTC)
-    page = ARTICLES.get(title) or REDIRECTS.get(title) or synthetic_page(title)
-    return [revision for revision in page.revisions if revision.timestamp < moment][-1]
 
 
 def without_cost(rows: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -133,21 +125,6 @@ def backfill_table(stack) -> str:
     return BACKFILL_TABLE
 
 
-def backfill_runs(api: ApiClient) -> dict[str, dict]:
-    runs = api.get(f"dags/{DAG_ID}/dagRuns", run_type="backfill", limit=100)["dag_runs"]
-    by_date = {run["logical_date"][:10]: run for run in runs}
-    assert len(by_date) == len(runs), "two backfill runs for one date"
-    return by_date
-
-
-def wait_for_backfill(api: ApiClient, backfill_id: int) -> dict:
-    deadline = time.monotonic() + RUN_TIMEOUT
-    while not (backfill := api.get(f"backfills/{backfill_id}"))["completed_at"]:
-        assert time.monotonic() < deadline, f"backfill {backfill_id} not done"
-        time.sleep(1)
-    return backfill
-
-
 def test_a_backfill_gives_each_date_its_own_revision_and_the_cli_again_the_same_rows(
     api, airflow: LocalAirflow, unpaused, s3, backfill_table, wikipedia_control, figures
 ):
@@ -172,7 +149,7 @@ def test_a_backfill_gives_each_date_its_own_revision_and_the_cli_again_the_same_
         time.monotonic() - started, 1
     )
 
-    first = backfill_runs(api)
+    first = backfill_runs(api, DAG_ID)
     assert sorted(first) == BACKFILL_DATES
     assert {run["state"] for run in first.values()} == {"success"}
     written = objects(s3, "e2e-backfill/")
@@ -236,7 +213,7 @@ def test_a_backfill_gives_each_date_its_own_revision_and_the_cli_again_the_same_
         time.monotonic() - started, 1
     )
 
-    second = backfill_runs(api)
+    second = backfill_runs(api, DAG_ID)
     assert sorted(second) == BACKFILL_DATES
     for ds in BACKFILL_DATES:
         assert second[ds]["state"] == "success"

@@ -9,11 +9,10 @@ interpreters (``python -I``: no ``PYTHONPATH``, no user site, no current directo
 site-packages, with the checkout's ``include/`` taken out (the project's virtualenv has it
 through the editable install): first the project's virtualenv (Airflow 3.3.2, Python
 3.11), then a fresh one with pyenv's Python 3.12, Airflow 3.3.1, the providers of MWAA's
-image and the package's ``requirements.txt``, installed with uv under
-``deploy/mwaa/constraints-3.3.1-python-3.12.txt`` in place of the constraint URL (no
-GitHub from here), from uv's cache alone when it holds everything (about 1 s here), else
-with PyPI for what it lacks. What this does not check, an end-to-end run of each DAG on MWAA:
-``docs/deploy_mwaa.md``.
+image and the package's ``requirements.txt``, installed as ``dev/mwaa_local.py`` installs
+them (uv, under ``deploy/mwaa/constraints-3.3.1-python-3.12.txt`` in place of the
+constraint URL: no GitHub from here). Each DAG end to end on that stack:
+``tests/e2e/mwaa/``.
 """
 
 from __future__ import annotations
@@ -28,25 +27,12 @@ from pathlib import Path
 
 import pytest
 
-from dev import mwaa_package
-from dev.mwaa_package import AIRFLOW_VERSION, CONSTRAINT_URL, CONSTRAINTS
+from dev import mwaa_local, mwaa_package
+from dev.mwaa_package import AIRFLOW_VERSION, CONSTRAINT_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "include" / "enrichment"
-UV = Path(sys.executable).with_name("uv")
 DAG_IDS = ["company_review", "company_sentiment", "image_labels"]
-# MWAA's image: Airflow and the providers its bill of materials lists (what the image's
-# bootstrap installs, under the same constraints).
-MWAA_AIRFLOW = [
-    f"apache-airflow[celery,statsd]=={AIRFLOW_VERSION}",
-    f"apache-airflow-core=={AIRFLOW_VERSION}",
-    "apache-airflow-providers-amazon[aiobotocore]",
-    "apache-airflow-providers-celery",
-    "apache-airflow-providers-fab",
-    "apache-airflow-providers-http",
-    "apache-airflow-providers-postgres",
-    "apache-airflow-providers-standard",
-]
 
 # Run with `python -I -c PROBE <path entry> <dags folder> [plugins]`: the path entry (the
 # zip, or the folder it was unzipped into) first on sys.path and no copy of the package or
@@ -279,52 +265,16 @@ def test_unzipped_as_mwaa_does_airflow_loads_the_one_plugin(package, unzipped, t
     assert_works_alone(found, plugins_loaded=True)
 
 
-def pyenv_python_312() -> Path:
-    """pyenv's newest Python 3.12 (MWAA's image runs 3.12); missing, the test fails."""
-    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    try:
-        answer = subprocess.run(["pyenv", "root"], capture_output=True, text=True)
-        root = Path(answer.stdout.strip()) if answer.returncode == 0 else root
-    except FileNotFoundError:
-        pass
-    found = sorted(
-        root.glob("versions/3.12.*/bin/python3.12"),
-        key=lambda path: [int(part) for part in path.parts[-3].split(".") if part.isdigit()],
-    )
-    if not found:
-        pytest.fail(
-            f"no Python 3.12 under pyenv ({root}/versions/3.12.*): MWAA runs Python 3.12; "
-            "install it with `pyenv install 3.12` (https://github.com/pyenv/pyenv)"
-        )
-    return found[-1]
-
-
 @pytest.fixture(scope="module")
 def mwaa_venv(package, tmp_path_factory) -> Path:
-    """A fresh virtualenv: pyenv's Python 3.12, MWAA's Airflow and providers, then the
-    package's requirements.txt, its constraint URL replaced by the local file."""
-    assert UV.exists(), f"{UV} is missing: uv is in requirements-dev.txt (make .venv/.installed)"
-    python = pyenv_python_312()
-    work = tmp_path_factory.mktemp("mwaa-venv")
-    requirements = work / "requirements.txt"
-    text = package.requirements.read_text()
-    assert text.count(CONSTRAINT_URL) == 1
-    requirements.write_text(text.replace(CONSTRAINT_URL, str(CONSTRAINTS)))
-    venv = work / "venv"
-    subprocess.run([UV, "venv", "-q", "--python", python, venv], check=True)
-    install = [UV, "pip", "install", "-q", "--python", venv / "bin/python", *MWAA_AIRFLOW]
-    install += ["-r", requirements]
-    # From uv's cache alone when it holds everything; else PyPI for what it lacks.
-    result = subprocess.run([*install, "--offline"], capture_output=True, text=True)
-    if result.returncode != 0:
-        result = subprocess.run(install, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return venv / "bin" / "python"
+    """A fresh virtualenv as MWAA makes one: Python 3.12, MWAA's Airflow and providers,
+    then the package's requirements.txt (``dev.mwaa_local.install``)."""
+    return mwaa_local.install(package, tmp_path_factory.mktemp("mwaa-venv"))
 
 
 def test_requirements_install_under_the_constraints_beside_mwaas_airflow(mwaa_venv):
     check = subprocess.run(
-        [UV, "pip", "check", "--python", mwaa_venv], capture_output=True, text=True
+        [mwaa_local.UV, "pip", "check", "--python", mwaa_venv], capture_output=True, text=True
     )
     assert check.returncode == 0, check.stdout + check.stderr
 

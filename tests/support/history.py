@@ -1,10 +1,24 @@
-"""Page timeline and revision text tables of a test's own: a date an earlier test on the
-session's stand-ins learned would otherwise be answered without asking Wikipedia, and a
-fault injected for it would never fire."""
+"""Page histories in the tests: which revision of an article the local Wikipedia says was
+in effect on a date; and page timeline and revision text tables of a test's own (a date
+an earlier test on the session's stand-ins learned would otherwise be answered without
+asking Wikipedia, and a fault injected for it would never fire)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
+
+from dev.standins.wikipedia_pages import load_corpus, synthetic_page
+
+ARTICLES, REDIRECTS = load_corpus()
+
+
+def in_effect(title: str, ds: str):
+    """The stand-in's own answer: the revision of ``title`` saved last before ``ds``
+    00:00 UTC, the moment a run of that date describes."""
+    moment = datetime.fromisoformat(ds).replace(tzinfo=UTC)
+    page = ARTICLES.get(title) or REDIRECTS.get(title) or synthetic_page(title)
+    return [revision for revision in page.revisions if revision.timestamp < moment][-1]
 
 
 def history_tables() -> dict[str, str]:

@@ -15,6 +15,7 @@ but the runner, with the canaries listening for the whole session.
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 import threading
@@ -30,11 +31,13 @@ from dev.netns import CANARY_ADDRESSES, in_namespace, run_isolated
 RUNNER = "test_namespace.py"
 
 
-def run_in_namespace(test_path: str, timeout: float) -> None:
-    """Run the pytest suite at ``test_path`` in a namespace of its own; fail with its output."""
+def run_in_namespace(test_path: str, timeout: float, env: dict[str, str] | None = None) -> None:
+    """Run the pytest suite at ``test_path`` in a namespace of its own, with ``env`` added
+    to its environment; fail with its output."""
     pytest_argv = [sys.executable, "-m", "pytest", test_path, "-p", "no:cacheprovider", "-rA"]
     result = run_isolated(
         pytest_argv,
+        env=os.environ | (env or {}),
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
