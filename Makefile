@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 DOCKERD := /usr/sbin/dockerd
 DEBOOTSTRAP := /usr/sbin/debootstrap
 
-.PHONY: demo test test-fast test-integration lint lock bench docs screenshots stack-up stack-down airflow airflow-up airflow-down mwaa-package clean
+.PHONY: demo test test-fast test-integration lint lock bench docs screenshots stack-up stack-down airflow airflow-up airflow-down mwaa-package mwaa-local clean
 
 demo: $(VENV)/.installed
 	$(BIN)/python -m dev.demo
@@ -101,6 +101,11 @@ airflow-down: $(VENV)/.installed
 # each goes in the environment's S3 bucket (dev/mwaa_package.py, docs/deploy_mwaa.md).
 mwaa-package: $(VENV)/.installed
 	$(BIN)/python -m dev.mwaa_package
+
+# MWAA's stack on this machine (dev/mwaa_local.py): that package installed as MWAA installs
+# it, in a Python 3.12 virtualenv with Airflow 3.3.1, run on the stand-ins until Ctrl-C.
+mwaa-local: $(VENV)/.installed
+	$(BIN)/python -m dev.mwaa_local run
 
 stack-up: $(VENV)/.installed
 	$(BIN)/python -m dev.stack up

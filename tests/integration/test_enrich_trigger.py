@@ -44,7 +44,6 @@ class RunInMemory(TriggererAirflow):
         self.params = {name: getattr(settings, name) for name in settings.param_specs()}
         self.companies = companies
         self.reads = 0
-        self.xcoms: dict[tuple[int, str], Any] = {}
         self.names: dict[str, str] = {}
 
     async def run_inputs(self, ti: Any, companies_task_id: str) -> RunContext:
@@ -52,9 +51,6 @@ class RunInMemory(TriggererAirflow):
         self.reads += 1
         dag_run = SimpleNamespace(logical_date=MOMENT, run_after=MOMENT, data_interval_end=MOMENT)
         return RunContext(self.params, dag_run, self.companies)
-
-    async def push(self, ti: Any, key: str, value: Any) -> None:
-        self.xcoms[(ti.map_index, key)] = value
 
     def task_names(self) -> RunInMemory:
         return self
@@ -106,9 +102,11 @@ def test_each_company_ends_its_task_with_its_row_and_shares_the_calls(
     events = asyncio.run(run_companies(len(COMPANIES)))
 
     assert [[type(event) for event in each] for each in events] == [[TaskSuccessEvent]] * 6
-    rows = {run.xcoms[(index, "return_value")]["name"]: index for index in range(6)}
+    # Each event carries its company's row, and nothing else, for Airflow to store.
+    assert {tuple(each[0].xcoms) for each in events} == {("return_value",)}
+    rows = {each[0].xcoms["return_value"]["name"]: each[0].xcoms["return_value"] for each in events}
     assert list(rows) == [company["name"] for company in COMPANIES]
-    statuses = {name: run.xcoms[(index, "return_value")]["status"] for name, index in rows.items()}
+    statuses = {name: row["status"] for name, row in rows.items()}
     assert statuses == {
         "Amazon": "ambiguous",
         "Enron": "ok",
@@ -117,9 +115,8 @@ def test_each_company_ends_its_task_with_its_row_and_shares_the_calls(
         "Netflix": "ok",
         "Tesla Motors": "ok",
     }
-    tesla = run.xcoms[(rows["Tesla Motors"], "return_value")]
+    tesla = rows["Tesla Motors"]
     assert (tesla["wikipedia_title"], tesla["sentiment_source"]) == ("Tesla, Inc.", "comprehend")
-    assert not [key for key in run.xcoms if key[1] == FAILED_TRY_KEY]
     # The run's inputs are read once for all its companies; each task is named after its own.
     assert run.reads == 1
     assert run.names == {f"ti-{index}": company["name"] for index, company in enumerate(COMPANIES)}
@@ -146,7 +143,8 @@ def test_a_failed_call_fails_each_company_that_shared_it_with_its_error_row(run,
         "Netflix",
         "Tesla Motors",
     }
-    failed = run.xcoms[(4, FAILED_TRY_KEY)]
+    (netflix,) = events[4]
+    failed = netflix.xcoms[FAILED_TRY_KEY]
+    assert list(netflix.xcoms) == [FAILED_TRY_KEY]
     assert (failed["name"], failed["status"]) == ("Netflix", "error")
     assert failed["error"].startswith("WikipediaError: HTTP 500")
-    assert (4, "return_value") not in run.xcoms

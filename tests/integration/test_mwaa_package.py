@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -293,3 +294,38 @@ def test_on_airflow_3_3_1_and_python_3_12_the_unzipped_plugins_work(
     assert versions["pillow"] == locked["pillow"]
     assert versions["mwparserfromhell"] == locked["mwparserfromhell"]
     assert_works_alone(found, plugins_loaded=True)
+
+
+def dev_lock_pins(*names: str) -> list[str]:
+    """``name==version`` of the dev lock (requirements-dev.txt) for each of ``names``."""
+    lines = ((ROOT / "requirements-dev.txt").read_text(encoding="utf-8")).splitlines()
+    pins = dict(line.split("==") for line in lines if "==" in line and not line.startswith("#"))
+    return [f"{name}=={pins[name].strip()}" for name in names]
+
+
+def test_the_dag_integrity_tests_pass_on_airflow_3_3_1_and_python_3_12(mwaa_venv, unzipped):
+    """tests/dags in MWAA's virtualenv (pytest added, at the dev lock's versions), the
+    package imported from the unzipped plugins folder and nowhere else."""
+    pins = dev_lock_pins("pytest", "pytest-xdist")
+    subprocess.run(
+        [mwaa_local.UV, "pip", "install", "-q", "--python", mwaa_venv, *pins], check=True
+    )
+    where = subprocess.run(
+        [mwaa_venv, "-c", "import enrichment; print(enrichment.__file__)"],
+        env=os.environ | {"PYTHONPATH": f"{unzipped}{os.pathsep}{ROOT}"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert where.stdout.strip() == str(unzipped / "enrichment" / "__init__.py")
+    result = subprocess.run(
+        [mwaa_venv, "-m", "pytest", "tests/dags", "-p", "no:cacheprovider", "-q"],
+        env=os.environ | {"PYTHONPATH": f"{unzipped}{os.pathsep}{ROOT}"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert re.search(r"\b\d+ passed\b", result.stdout)
+    assert not re.search(r"\b(failed|error|skipped)\b", result.stdout.splitlines()[-1])

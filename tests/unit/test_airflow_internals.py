@@ -38,13 +38,32 @@ def parameters(function) -> set[str]:
     return set(inspect.signature(function).parameters)
 
 
-def test_the_task_sdk_xcom_calls_of_the_triggerer():
+def test_the_task_sdk_xcom_read_of_the_triggerer():
     from airflow.sdk.execution_time.xcom import XCom
 
     assert inspect.iscoroutinefunction(XCom.aget_one)
-    assert inspect.iscoroutinefunction(XCom.aset)
     assert {"key", "dag_id", "task_id", "run_id"} <= parameters(XCom.aget_one)
-    assert {"key", "value", "dag_id", "task_id", "run_id", "map_index"} <= parameters(XCom.aset)
+
+
+def test_an_end_events_xcoms_are_stored_as_json_text_and_not_for_a_retried_try():
+    """What trigger.py and rows.py rely on: the triggerer stores an end event's ``xcoms``
+    with ``TaskInstance.xcom_push`` unless the task goes up for retry, and that stores
+    ``json.dumps`` of the value (the Task SDK's read gives back that text)."""
+    from airflow.models import trigger
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.models.xcom import XComModel
+    from airflow.triggers.base import TaskFailedEvent, TaskSuccessEvent
+
+    handler = trigger.handle_event_submit.dispatch(TaskSuccessEvent)
+    assert trigger.handle_event_submit.dispatch(TaskFailedEvent) is handler
+    source = inspect.getsource(handler)
+    assert "event.xcoms and callback_type != TaskInstanceState.UP_FOR_RETRY" in source
+    assert "task_instance.xcom_push(key=key, value=value)" in source
+    assert "XComModel.set(" in inspect.getsource(TaskInstance.xcom_push)
+    assert inspect.signature(XComModel.set).parameters["serialize"].default is True
+    assert XComModel.serialize_value({"name": "Enron", "positive": 0.5}) == (
+        '{"name": "Enron", "positive": 0.5}'
+    )
 
 
 def test_a_trigger_started_from_a_task_gets_a_runtime_task_instance_with_a_context():

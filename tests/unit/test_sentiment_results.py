@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -22,6 +23,7 @@ from enrichment.company_sentiment.result_file import (
 )
 from enrichment.company_sentiment.rows import (
     COLUMNS,
+    Row,
     complete_rows,
     error_row,
     failed_try_row,
@@ -81,6 +83,13 @@ def test_a_failed_try_row_stands_only_where_no_try_returned_a_row():
         ("Intel", "ok", ""),
         ("Netflix", "error", "task returned no result (timed out or killed)"),
     ]
+
+
+def test_a_row_reads_back_from_its_record_and_from_the_json_text_airflow_stores():
+    """A triggerer task's row is stored by Airflow as ``json.dumps`` of its record."""
+    row = ok_row()
+    assert Row.from_record(row.record()) == row
+    assert Row.from_record(json.dumps(row.record())) == row
 
 
 def ok_row():

@@ -9,13 +9,15 @@ failure that outlived the task's retries. An
 Whether a failed try was the last one is Airflow's decision, not ours: the triggerer is
 not told a cleared task's extra tries (it builds its task instance with ``max_tries`` =
 the task's ``retries``), and only Airflow applies the real ``max_tries`` when it takes
-the failure. So every failed try leaves its :func:`failed_try_row` under
-:data:`FAILED_TRY_KEY` and fails; a later try that succeeds returns its row, which wins
+the failure. So every failed try fails with its :func:`failed_try_row` for
+:data:`FAILED_TRY_KEY` (in the triggerer Airflow stores it only for the last try, on a
+worker each try stores it); a later try that succeeds returns its row, which wins
 (:func:`complete_rows`); when no try succeeded, the last failure's row is the company's.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -87,9 +89,10 @@ class Row:
         return {column: getattr(self, column) for column in COLUMNS}
 
     @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> Row:
-        """The row a :meth:`record` was made of."""
-        return cls(**record)
+    def from_record(cls, record: Mapping[str, Any] | str) -> Row:
+        """The row a :meth:`record` was made of, or its JSON text: the form Airflow stores a
+        triggerer task's row in (:mod:`.triggerer_internals`)."""
+        return cls(**(json.loads(record) if isinstance(record, str) else record))
 
 
 @dataclass(frozen=True)

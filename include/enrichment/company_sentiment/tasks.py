@@ -52,8 +52,8 @@ def enrich(company: Company, settings: SentimentSettings, moment: datetime) -> R
 
 def load(
     companies: Iterable[Company] | None,
-    rows: Iterable[dict | None],
-    failed_tries: Iterable[dict | None],
+    rows: Iterable[dict | str | None],
+    failed_tries: Iterable[dict | str | None],
     settings: SentimentSettings,
     ds: str,
 ) -> Written:

@@ -4,11 +4,11 @@ clients and coalesced calls for all of them.
 A trigger finds its company in its run's company list by its map index (the list and the
 run's settings are read once per DAG run per process, not once per company:
 :mod:`.triggerer_internals` says why a trigger is not given its company), asks the
-process for the row, stores the row as the task's XCom and ends the task itself with
-``TaskSuccessEvent``. A try that fails leaves its error row under
-:data:`~enrichment.company_sentiment.rows.FAILED_TRY_KEY` and ends with
-``TaskFailedEvent``: Airflow then retries it (in the triggerer again) or, after its last
-try, marks it failed (:mod:`.rows` says why Airflow decides).
+process for the row and ends the task itself with ``TaskSuccessEvent``, the row as the
+event's XCom. A try that fails ends with ``TaskFailedEvent`` carrying its error row
+under :data:`~enrichment.company_sentiment.rows.FAILED_TRY_KEY`: Airflow then retries it
+(in the triggerer again), or after its last try marks it failed and stores that row
+(:mod:`.rows` says why Airflow decides).
 
 Every running company asks for one Wikipedia lead and one sentiment; the process's
 coalescers (:mod:`.coalescer`) send the asks of all companies waiting together as the
@@ -184,13 +184,12 @@ class EnrichCompanyTrigger(BaseTrigger):
             row = await shared.row(company, run.settings, run.moment)
         except Exception as error:
             log.exception("enrich try %d failed; Airflow decides on a retry", ti.try_number)
-            if company is not None:
-                await shared.airflow.push(
-                    ti, FAILED_TRY_KEY, failed_try_row(company, error).record()
-                )
-            yield TaskFailedEvent()
+            # Stored by Airflow only if this try was the last (not for one it retries).
+            failed = None if company is None else failed_try_row(company, error)
+            yield TaskFailedEvent(xcoms=failed and {FAILED_TRY_KEY: failed.record()})
             return
-        await shared.airflow.push(ti, "return_value", row.record())
         # The one line of the try in the company's log (a cost: docs/operations.md#task-logs).
         log.info(outcome(row))
-        yield TaskSuccessEvent()
+        # The row travels in the event that ends the task: Airflow stores it as the task's
+        # XCom in the same transaction, no call of its own (triggerer_internals says how).
+        yield TaskSuccessEvent(xcoms={"return_value": row.record()})

@@ -2,8 +2,8 @@
 
 A company's ``enrich`` task starts in the triggerer (``start_from_trigger``) and ends
 there (:mod:`.trigger`). Airflow 3.3 gives such a trigger its task instance and nothing
-more, so three things are done here with Airflow's internals, each written for and
-tested against the versions in :data:`WRITTEN_FOR`
+more, so what follows is done with, or relies on, Airflow's internals, each written for
+and tested against the versions in :data:`WRITTEN_FOR`
 (``tests/unit/test_airflow_internals.py`` fails loudly on any other):
 
 - **The run's inputs** (:meth:`TriggererAirflow.run_inputs`): the run's Params and dates
@@ -16,9 +16,12 @@ tested against the versions in :data:`WRITTEN_FOR`
   argument into them, is called by nothing in 3.3. A worker's task runner resolves the
   mapped ``company`` the same way: it pulls the scan's whole XCom and takes its map
   index's item. Read once per run and process, the list costs one call per run.
-- **The row** (:meth:`TriggererAirflow.push`): stored as the task's XCom through
-  ``XCom.aset`` before the trigger ends the task with ``TaskSuccessEvent`` (an event's
-  own ``xcoms`` would store it as a JSON string).
+- **The row's form in the XCom table**: the trigger ends its task with the row in the
+  end event's ``xcoms`` (public API), which the triggerer stores with
+  ``TaskInstance.xcom_push`` while it takes the event (``handle_event_submit``: not for
+  a failed try it retries), in the same transaction as the task's new state. That
+  stores ``json.dumps(row)`` where the Task SDK stores the row itself, so the task's XCom
+  reads back as the row's JSON text: :meth:`.rows.Row.from_record` takes both.
 - **The company's name in the UI** (:class:`TaskNames`): on a worker the task runner
   renders ``map_index_template`` and its supervisor sends it to the Execution API; the
   triggerer renders nothing and gives a trigger no message to send a name with. So the
@@ -59,8 +62,8 @@ class RunContext:
 
 
 class TriggererAirflow:
-    """The task instance's run, XCom and UI name, through Airflow's internals (see the
-    module docstring); one per triggerer process."""
+    """The task instance's run and UI name, through Airflow's internals (see the module
+    docstring); one per triggerer process."""
 
     async def run_inputs(self, ti: Any, companies_task_id: str) -> RunContext:
         """``ti``'s run: Params and dates from its template context, the company list
@@ -74,19 +77,6 @@ class TriggererAirflow:
         if companies is None:
             raise LookupError(f"{companies_task_id} of {ti.run_id} has no company list")
         return RunContext(context["params"], context["dag_run"], companies)
-
-    async def push(self, ti: Any, key: str, value: Any) -> None:
-        """Store ``value`` as ``ti``'s XCom ``key``."""
-        from airflow.sdk.execution_time.xcom import XCom
-
-        await XCom.aset(
-            key=key,
-            value=value,
-            dag_id=ti.dag_id,
-            task_id=ti.task_id,
-            run_id=ti.run_id,
-            map_index=ti.map_index,
-        )
 
     def task_names(self) -> TaskNames:
         return TaskNames()
