@@ -2,7 +2,8 @@
 
 Starts a local Airflow exactly as ``make airflow`` does (LocalExecutor, PostgreSQL when
 one answers, API server, DAG processor, triggerer) on stand-ins of its own, makes them
-slow like the real services (Wikipedia 150 ms, AWS 50 ms per answer), and for each N
+slow like the real services (Wikipedia 150 ms; per AWS call as :data:`AWS_SERVICE_LATENCIES`
+and :data:`AWS_OPERATION_LATENCIES` say), and for each N
 seeds a table of N made-up companies and measures, in the same run:
 
 - the book's serial loop over the same servers: per company one Wikipedia request and
@@ -12,8 +13,10 @@ seeds a table of N made-up companies and measures, in the same run:
   and everything they started) per company, the Wikipedia and Comprehend calls the
   stand-ins received and the most Wikipedia requests they had in flight at once.
 
-Then, for the middle N: the next date over the same (unchanged) intros, and a 3-date
-backfill against a one-date run. Prints a table; targets and figures are in docs/performance.md.
+Then, for the middle N: the next date over the same (unchanged) intros, and two 3-date
+backfills against a one-date run: over dates after the articles' last edit, and over
+dates around an edit of every article (each history read, once). Prints a table; targets
+and figures are in docs/performance.md.
 
 With ``--least-privilege``, then the one-date run of each N again, on a second Airflow
 (same stand-ins but AWS, a metadata database of its own) whose ``aws_default`` is an IAM
@@ -25,7 +28,12 @@ any call was refused.
 With ``--profile``, each one-date run is recorded by py-spy and a table says, per Airflow
 process, where its CPU per company went (:mod:`bench.profiles`).
 
+Every case also prints the peak memory of each component's process tree (sampled every
+half second). ``--set AIRFLOW__SECTION__KEY=VALUE`` measures another value of a setting;
+``--one-date-only`` leaves out the next date and the backfills.
+
     .venv/bin/python -m bench.fanout [--sizes 100,500,2000] [--least-privilege] [--profile]
+        [--set AIRFLOW__SECTION__KEY=VALUE ...] [--one-date-only] [--serial-sizes 500]
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ import csv
 import io
 import os
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -50,12 +59,20 @@ from dev.stack import Stack
 from dev.standins.aws_control import AwsControl
 from dev.standins.wikipedia_control import WikipediaControl
 
+# How long the real services take to answer, from a machine in their region (Wikipedia
+# from anywhere): Wikipedia 150 ms, DetectSentiment 50 ms, BatchDetectSentiment (up to 25
+# texts) 150 ms, DynamoDB 8 ms, S3 20 ms, any other AWS call 20 ms.
 WIKIPEDIA_LATENCY = 0.15
-AWS_LATENCY = 0.05
+AWS_LATENCY = 0.02
+AWS_SERVICE_LATENCIES = {"comprehend": 0.05, "dynamodb": 0.008, "s3": 0.02}
+AWS_OPERATION_LATENCIES = {"BatchDetectSentiment": 0.15}
 DAG_ID = "company_sentiment"
-# After the last revision of every made-up article (dev/standins/wikipedia_api.py), so
+# After the last revision of every made-up article (dev/standins/wikipedia_pages.py), so
 # no article changed after a run's moment: the daily case, no history read.
 FIRST_DATE = date(2026, 11, 1)
+# Three dates around the made-up articles' edit of 2026-10-15: the first two describe the
+# revision of 10-05, the third the new one, so a backfill of them reads each history.
+EDITED_DATES = [date(2026, 10, 14), date(2026, 10, 15), date(2026, 10, 16)]
 RUN_TIMEOUT = 1800.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 ENDED = ("success", "failed")
@@ -87,6 +104,60 @@ def tree_cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
     return totals
 
 
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+
+
+def tree_rss_mb(roots: dict[str, int]) -> dict[str, float]:
+    """Resident memory of each root process and its live descendants together, MB."""
+    parents, rss = {}, {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+            rss[int(entry.name)] = int(fields[21]) * PAGE_BYTES
+    children: dict[int, list[int]] = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    totals = {}
+    for name, root in roots.items():
+        total, stack = 0, [root] if root in rss else []
+        while stack:
+            pid = stack.pop()
+            total += rss[pid]
+            stack.extend(children.get(pid, ()))
+        totals[name] = total / 2**20
+    return totals
+
+
+class PeakMemory:
+    """The most memory each component's process tree held while the block ran, sampled
+    every half second."""
+
+    def __init__(self, roots: dict[str, int]) -> None:
+        self.roots = roots
+        self.peak = dict.fromkeys(roots, 0.0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while True:
+            for name, mb in tree_rss_mb(self.roots).items():
+                self.peak[name] = max(self.peak[name], mb)
+            if self._stop.wait(0.5):
+                return
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 @dataclass
 class Measured:
     wall: float
@@ -96,6 +167,7 @@ class Measured:
     comprehend_calls: int
     rows: int
     phases: str  # each task's span in seconds after the first run was queued
+    peak_mb: dict[str, float]  # per Airflow component, its process tree at its largest
 
 
 class Bench:
@@ -130,7 +202,7 @@ class Bench:
 
     def slow_down(self) -> None:
         self.wikipedia.latency(WIKIPEDIA_LATENCY)
-        self.aws.latency(AWS_LATENCY)
+        self.aws.latency(AWS_LATENCY, AWS_SERVICE_LATENCIES, AWS_OPERATION_LATENCIES)
 
     def reset_counts(self) -> None:
         self.wikipedia.reset()
@@ -156,6 +228,18 @@ class Bench:
                 }
             )
         return name
+
+    def fresh_caches(self, conf: dict, name: str) -> dict:
+        """``conf`` with a prefix and empty sentiment, page timeline and revision text
+        tables of its own."""
+        from enrichment.company_sentiment import page_timelines, revision_texts
+
+        return conf | {
+            "prefix": f"bench/{name}/",
+            "sentiment_cache_table": self.table(f"fanout_cache_{name}", "text_sha256"),
+            "page_timelines_table": self.table(f"fanout_timelines_{name}", page_timelines.KEY),
+            "revision_texts_table": self.table(f"fanout_texts_{name}", revision_texts.KEY),
+        }
 
     # -- the book's loop ----------------------------------------------------------------
 
@@ -253,7 +337,8 @@ class Bench:
         self.reset_counts()
         roots = self.roots()
         before = tree_cpu_seconds(roots)
-        runs = self.wait(start(dates, conf))
+        with PeakMemory(roots) as memory:
+            runs = self.wait(start(dates, conf))
         after = tree_cpu_seconds(roots)
         cpu = {name: after[name] - before[name] for name in roots}
         failed = [run["run_id"] for run in runs if run["state"] != "success"]
@@ -265,7 +350,7 @@ class Bench:
             self.rows(conf["prefix"], day.isoformat(), conf["companies_table"]) for day in dates
         )
         phases = self.phases(runs)
-        return Measured(wall, cpu, requests_, in_flight, comprehend, rows, phases)
+        return Measured(wall, cpu, requests_, in_flight, comprehend, rows, phases, memory.peak)
 
     def trigger(self, dates: list[date], conf: dict) -> list[str]:
         return [
@@ -306,6 +391,8 @@ def print_where_it_went(measured: Measured) -> None:
     shares = ", ".join(f"{name} {seconds:.1f}" for name, seconds in measured.cpu.items())
     print(f"{'':<24} CPU s by component: {shares}", flush=True)
     print(f"{'':<24} task spans, s: {measured.phases}", flush=True)
+    peaks = ", ".join(f"{name} {mb:.0f}" for name, mb in measured.peak_mb.items())
+    print(f"{'':<24} peak memory MB: {peaks}", flush=True)
 
 
 def _queued(run: dict) -> float:
@@ -317,11 +404,21 @@ def _end(run: dict) -> float:
 
 
 def measure(
-    sizes: list[int], stack: Stack, state: Path, database, profile: bool = False
+    sizes: list[int],
+    stack: Stack,
+    state: Path,
+    database,
+    profile: bool = False,
+    settings: dict[str, str] | None = None,
+    one_date_only: bool = False,
+    serial_sizes: list[int] | None = None,
 ) -> dict[int, Measured]:
     """The measurements above; the one-date run of each N. ``profile``: each one-date run
-    recorded by py-spy, its CPU per company split by where it went (:mod:`bench.profiles`)."""
-    airflow = LocalAirflow(stack, state, port=free_port(), database=database)
+    recorded by py-spy, its CPU per company split by where it went (:mod:`bench.profiles`).
+    ``settings``: Airflow settings (``AIRFLOW__...``) over the shipped ones, to measure
+    another value; ``one_date_only``: no next date or backfills; ``serial_sizes``: the N
+    the serial loop runs for (all by default; at 5,000 it takes 20 minutes)."""
+    airflow = LocalAirflow(stack, state, port=free_port(), database=database, extra_env=settings)
     try:
         print(f"Starting a local Airflow in {state} ...", flush=True)
         started = airflow.up()
@@ -360,25 +457,26 @@ def measure(
                 "prefix": f"bench/n={n}/",
                 "sentiment_cache_table": bench.table(f"fanout_cache_{n}", "text_sha256"),
             }
-            serial = bench.serial(n)
+            serial = bench.serial(n) if serial_sizes is None or n in serial_sizes else None
             profiler = profiles.Profiler(bench.roots(), state / f"profile-{n}") if profile else None
             one_date[n] = bench.measure(conf, [first_date], bench.trigger)
             report("one date", n, one_date[n], serial)
             if profiler is not None:
                 print(profiles.table(profiler.stop(), one_date[n].cpu, one_date[n].rows))
-            if n == sizes[len(sizes) // 2]:
+            if n == sizes[len(sizes) // 2] and not one_date_only:
                 next_day = [first_date + timedelta(days=1)]
                 report(
                     "next date, same intros", n, bench.measure(conf, next_day, bench.trigger), None
                 )
-                conf = conf | {
-                    "prefix": f"bench/backfill/n={n}/",
-                    "sentiment_cache_table": bench.table(f"fanout_bf_cache_{n}", "text_sha256"),
-                }
-                days = [first_date + timedelta(days=10 + i) for i in range(3)]
-                backfill = bench.measure(conf, days, bench.backfill)
-                report("3-date backfill", n, backfill, None)
-                print(f"{'':<24} backfill / one date: {backfill.wall / one_date[n].wall:.2f}")
+                unedited = [first_date + timedelta(days=10 + i) for i in range(3)]
+                for case, days in (("unedited", unedited), ("edited", EDITED_DATES)):
+                    # Caches of its own: each history is read once, as a first backfill does.
+                    backfill = bench.measure(
+                        bench.fresh_caches(conf, f"bf_{case}_{n}"), days, bench.backfill
+                    )
+                    report(f"3-date backfill, {case}", n, backfill, None)
+                    ratio = backfill.wall / one_date[n].wall
+                    print(f"{'':<24} backfill / one date: {ratio:.2f}", flush=True)
     finally:
         airflow.down()
     return one_date
@@ -458,13 +556,39 @@ def main() -> None:
         help="record each Airflow process with py-spy during the one-date runs and print "
         "where its CPU per company went",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="AIRFLOW__SECTION__KEY=VALUE",
+        help="an Airflow setting over the shipped ones (repeatable), to measure another value",
+    )
+    parser.add_argument(
+        "--one-date-only", action="store_true", help="only the serial loop and one date per N"
+    )
+    parser.add_argument(
+        "--serial-sizes", help="the N to run the serial loop for (default: every N)", default=None
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
+    settings = dict(setting.split("=", 1) for setting in args.set)
+    serial_sizes = [int(n) for n in args.serial_sizes.split(",")] if args.serial_sizes else None
+    if settings:
+        print("Airflow settings over the shipped ones: " + ", ".join(args.set), flush=True)
 
     state = Path(tempfile.mkdtemp(prefix="enrichment-fanout-"))
     with Stack.on_free_ports(state / "stack") as stack:
         with throwaway_database(state) as database:
-            one_date = measure(sizes, stack, state, database, args.profile)
+            one_date = measure(
+                sizes,
+                stack,
+                state,
+                database,
+                args.profile,
+                settings,
+                args.one_date_only,
+                serial_sizes,
+            )
         if args.least_privilege:
             measure_least_privilege(sizes, stack, state, one_date)
 

@@ -29,10 +29,17 @@ class AwsControl:
     def reset(self) -> None:
         requests.delete(f"{self.base_url}/__control__/stats", timeout=5).raise_for_status()
 
-    def latency(self, seconds: float) -> None:
-        response = requests.post(
-            f"{self.base_url}/__control__/latency", json={"seconds": seconds}, timeout=5
-        )
+    def latency(
+        self,
+        seconds: float,
+        services: dict[str, float] | None = None,
+        operations: dict[str, float] | None = None,
+    ) -> None:
+        """Every answer ``seconds`` late; a call of one of ``services`` (``dynamodb``,
+        ``s3``) or ``operations`` (``BatchDetectSentiment``) that long instead (the
+        operation's wins). A call replaces what the last one set."""
+        body = {"seconds": seconds, "services": services or {}, "operations": operations or {}}
+        response = requests.post(f"{self.base_url}/__control__/latency", json=body, timeout=5)
         response.raise_for_status()
 
     def outage(self, seconds: float, service: str | None = None) -> None:

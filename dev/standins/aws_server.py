@@ -18,11 +18,11 @@ two included, needs an IAM user's key whose policies allow it, with AWS's refusa
 DetectLabels reads its S3 object only if the caller may (``dev/standins/aws_iam.py``).
 
 A control API under ``/__control__/`` adds latency to every AWS answer (a far-away
-region), makes every AWS call, or one service's (``{"service": "logs"}``), answer 503 for
-a while (``POST /__control__/outage``) and
-counts the calls per operation (``GET /__control__/stats``, reset with ``DELETE``; with IAM
-enforced, also the calls it refused: ``denied``), for tests and benchmarks to see what the
-pipeline asked for.
+region), or to one service's or operation's (a benchmark's realistic latencies), makes
+every AWS call, or one service's (``{"service": "logs"}``), answer 503 for a while
+(``POST /__control__/outage``) and counts the calls per operation (``GET
+/__control__/stats``, reset with ``DELETE``; with IAM enforced, also the calls it refused:
+``denied``), for tests and benchmarks to see what the pipeline asked for.
 
 Run: ``python -m dev.standins.aws_server --port 8950``
 """
@@ -231,6 +231,10 @@ class Control:
         self.app = app
         self.lock = threading.Lock()
         self.latency = 0.0
+        # Latency of one service's calls (``dynamodb``, ``s3``, as the signature names it)
+        # or one operation's (``BatchDetectSentiment``), over the one above.
+        self.service_latency: dict[str, float] = {}
+        self.operation_latency: dict[str, float] = {}
         self.calls: dict[str, int] = {}
         # Until this time.monotonic(), every AWS call answers 503 (an outage); or only the
         # calls of ``down_service`` (``logs``, ``s3``: as the signature names it) if set.
@@ -253,7 +257,7 @@ class Control:
             operation = environ.get("HTTP_X_AMZ_TARGET") or self._rest_operation(environ)
             with self.lock:
                 self.calls[operation] = self.calls.get(operation, 0) + 1
-                latency = self.latency
+                latency = self._latency(environ, operation)
                 down = time.monotonic() < self.down_until and (
                     self.down_service in (None, self._service(environ))
                 )
@@ -265,6 +269,14 @@ class Control:
                 with self.dynamodb:
                     return list(self.app(environ, start_response))
         return self.app(environ, start_response)
+
+    def _latency(self, environ, operation: str) -> float:
+        """The latency of one call: its operation's (the action of ``X-Amz-Target``), else
+        its service's, else every call's."""
+        action = operation.rpartition(".")[2] if "." in operation else None
+        if action in self.operation_latency:
+            return self.operation_latency[action]
+        return self.service_latency.get(self._service(environ), self.latency)
 
     @staticmethod
     def _unavailable(environ, start_response):
@@ -301,8 +313,17 @@ class Control:
         with self.lock:
             if path == "/__control__/latency" and method == "POST":
                 length = int(environ.get("CONTENT_LENGTH") or 0)
-                self.latency = float(json.loads(environ["wsgi.input"].read(length))["seconds"])
-                body = {"latency": self.latency}
+                asked = json.loads(environ["wsgi.input"].read(length))
+                self.latency = float(asked["seconds"])
+                self.service_latency = {k: float(v) for k, v in asked.get("services", {}).items()}
+                self.operation_latency = {
+                    k: float(v) for k, v in asked.get("operations", {}).items()
+                }
+                body = {
+                    "latency": self.latency,
+                    "services": self.service_latency,
+                    "operations": self.operation_latency,
+                }
             elif path == "/__control__/outage" and method == "POST":
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 asked = json.loads(environ["wsgi.input"].read(length))

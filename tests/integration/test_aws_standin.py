@@ -31,3 +31,33 @@ def test_an_outage_refuses_every_service_until_it_ends(stack, aws_control):
     assert "Buckets" in s3.list_buckets()
     assert "TableNames" in dynamodb.list_tables()
     assert aws_control.refused() == after_outage
+
+
+def test_latency_of_one_operation_or_service_overrides_every_calls(stack, aws_control):
+    """What bench/fanout.py sets: an operation's latency, else its service's, else all."""
+    import boto3
+
+    url = stack.url("aws")
+    s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1")
+    dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1")
+    comprehend = boto3.client("comprehend", endpoint_url=url, region_name="us-east-1")
+
+    def seconds(call) -> float:
+        started = time.perf_counter()
+        call()
+        return time.perf_counter() - started
+
+    s3.list_buckets()  # connections made before anything is timed
+    dynamodb.list_tables()
+    comprehend.batch_detect_sentiment(TextList=["fine"], LanguageCode="en")
+    aws_control.latency(0.0, services={"s3": 1.0}, operations={"BatchDetectSentiment": 2.0})
+    try:
+        assert 1.0 <= seconds(s3.list_buckets) < 2.0
+        assert seconds(dynamodb.list_tables) < 1.0
+        batch = seconds(
+            lambda: comprehend.batch_detect_sentiment(TextList=["fine"], LanguageCode="en")
+        )
+        assert batch >= 2.0
+        assert seconds(lambda: comprehend.detect_sentiment(Text="fine", LanguageCode="en")) < 1.0
+    finally:
+        aws_control.latency(0)
