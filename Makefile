@@ -18,8 +18,8 @@ demo: $(VENV)/.installed
 # Two test streams, each taking one xdist group at a time, whole: a test file, or the files
 # that share one running Airflow in a fixed order (tests/conftest.py gives every test its
 # group, and puts the long files first). Most of the suite waits on servers, schedulers and
-# containers rather than on the CPU.
-PARALLEL := -n 2 --dist loadgroup --no-loadscope-reorder
+# containers rather than on the CPU. The 25 slowest tests are listed at the end.
+PARALLEL := -n 2 --dist loadgroup --no-loadscope-reorder --durations=25
 
 test: $(VENV)/.installed $(CHROMIUM) $(DOCKERD) $(DEBOOTSTRAP)
 	$(BIN)/ruff check .

@@ -362,6 +362,15 @@ class Bench:
         ]
 
     def backfill(self, dates: list[date], conf: dict) -> list[str]:
+        # One backfill of a DAG at a time: the last one is done a moment after its runs.
+        deadline = time.monotonic() + 60
+        while any(
+            not backfill["completed_at"]
+            for backfill in self.api.get("backfills", dag_id=DAG_ID)["backfills"]
+        ):
+            if time.monotonic() > deadline:
+                raise TimeoutError("an earlier backfill of company_sentiment is still running")
+            time.sleep(0.5)
         self.api.post(
             "backfills",
             {

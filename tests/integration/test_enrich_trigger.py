@@ -9,6 +9,8 @@ would give it (the run's inputs, the XCom store, the UI names: the one seam
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 import uuid
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -96,8 +98,33 @@ def run(bootstrapped, unlearned_history, monkeypatch) -> RunInMemory:
     return in_memory
 
 
+class ThreadsLogging(logging.Handler):
+    """The thread each record of the package was logged from."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.threads: list[int] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.threads.append(record.thread)
+
+
+@pytest.fixture
+def logging_threads():
+    """The threads the package logs from while the test runs its triggers (asyncio.run on
+    this thread: the event loop's)."""
+    handler = ThreadsLogging()
+    logger = logging.getLogger("enrichment")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    yield handler.threads
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
 def test_each_company_ends_its_task_with_its_row_and_shares_the_calls(
-    run, wikipedia_control, aws_control
+    run, wikipedia_control, aws_control, logging_threads
 ):
     events = asyncio.run(run_companies(len(COMPANIES)))
 
@@ -124,9 +151,14 @@ def test_each_company_ends_its_task_with_its_row_and_shares_the_calls(
     # three texts scored in one BatchDetectSentiment call.
     assert wikipedia_control.stats()["requests_by_mode"]["latest"] == 2
     assert aws_control.calls("BatchDetectSentiment") == 1
+    # Each company's outcome line, none written from the event loop (log_off_the_loop).
+    assert len(logging_threads) >= len(COMPANIES)
+    assert threading.get_ident() not in logging_threads
 
 
-def test_a_failed_call_fails_each_company_that_shared_it_with_its_error_row(run, wikipedia_control):
+def test_a_failed_call_fails_each_company_that_shared_it_with_its_error_row(
+    run, wikipedia_control, logging_threads
+):
     """Wikipedia answers the batch's query with HTTP 500 (no throttling: not retried in
     place): each company that shared the query fails its try, leaving its error row for
     Airflow's retry to replace; the company that needs no query still succeeds."""
@@ -148,3 +180,5 @@ def test_a_failed_call_fails_each_company_that_shared_it_with_its_error_row(run,
     assert list(netflix.xcoms) == [FAILED_TRY_KEY]
     assert (failed["name"], failed["status"]) == ("Netflix", "error")
     assert failed["error"].startswith("WikipediaError: HTTP 500")
+    assert len(logging_threads) >= len(COMPANIES)
+    assert threading.get_ident() not in logging_threads

@@ -145,8 +145,25 @@ class TriggererProcess:
                 self._names = loop.run_in_executor(self._naming_threads, self.airflow.task_names)
             names = await asyncio.shield(self._names)
             await loop.run_in_executor(self._naming_threads, names.set, ti_id, name)
-        except Exception:
-            log.warning("Could not name task instance %s %r in the UI", ti_id, name, exc_info=True)
+        except Exception as error:
+            await log_off_the_loop(
+                logging.WARNING,
+                "Could not name task instance %s %r in the UI",
+                ti_id,
+                name,
+                exc_info=error,
+            )
+
+
+async def log_off_the_loop(level: int, message: str, *args: Any, exc_info=None) -> None:
+    """Log from a thread, never from the triggerer's event loop. A log write blocks while
+    the triggerer's supervisor is not reading the runner's output, which it does not while
+    it sends the runner a large message (new triggers carry the whole serialized DAG);
+    the runner reads that message on its event loop, so a write blocking the loop waits
+    for a read that waits for it: the triggerer hangs, every trigger with it (seen in a
+    3-date backfill of 500 companies). Airflow's own trigger logging writes from threads
+    too; the context (which trigger's log a line goes to) goes with the thread."""
+    await asyncio.to_thread(log.log, level, message, *args, exc_info=exc_info)
 
 
 _process: TriggererProcess | None = None
@@ -183,13 +200,18 @@ class EnrichCompanyTrigger(BaseTrigger):
             shared.show_name(str(ti.id), company["name"])
             row = await shared.row(company, run.settings, run.moment)
         except Exception as error:
-            log.exception("enrich try %d failed; Airflow decides on a retry", ti.try_number)
+            await log_off_the_loop(
+                logging.ERROR,
+                "enrich try %d failed; Airflow decides on a retry",
+                ti.try_number,
+                exc_info=error,
+            )
             # Stored by Airflow only if this try was the last (not for one it retries).
             failed = None if company is None else failed_try_row(company, error)
             yield TaskFailedEvent(xcoms=failed and {FAILED_TRY_KEY: failed.record()})
             return
         # The one line of the try in the company's log (a cost: docs/operations.md#task-logs).
-        log.info(outcome(row))
+        await log_off_the_loop(logging.INFO, outcome(row))
         # The row travels in the event that ends the task: Airflow stores it as the task's
         # XCom in the same transaction, no call of its own (triggerer_internals says how).
         yield TaskSuccessEvent(xcoms={"return_value": row.record()})
