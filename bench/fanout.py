@@ -51,7 +51,7 @@ from pathlib import Path
 
 from bench import profiles
 from dev.airflow_local import LocalAirflow
-from dev.airflow_runs import unpause
+from dev.airflow_runs import start_backfill, unpause, wait_for_backfill
 from dev.enforcing_aws import AccessKey, EnforcingAws
 from dev.metadata_database import throwaway_database
 from dev.ports import free_port
@@ -78,30 +78,37 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 ENDED = ("success", "failed")
 
 
-def tree_cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
-    """CPU seconds of each root process and every live descendant of it, with what their
-    exited children used (a process's ``cutime``/``cstime`` hold its reaped children's)."""
-    stats = {}
+def _tree_sums(roots: dict[str, int], value) -> dict[str, float]:
+    """``value(fields)`` of each root process's ``/proc/<pid>/stat`` fields (after the
+    command), summed with every live descendant's."""
+    parents, values = {}, {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                text = (entry / "stat").read_text()
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue  # exited meanwhile
-            fields = text.rsplit(")", 1)[1].split()
-            stats[int(entry.name)] = (int(fields[1]), sum(map(int, fields[11:15])))
+            parents[int(entry.name)] = int(fields[1])
+            values[int(entry.name)] = value(fields)
     children: dict[int, list[int]] = {}
-    for pid, (parent, _) in stats.items():
+    for pid, parent in parents.items():
         children.setdefault(parent, []).append(pid)
     totals = {}
     for name, root in roots.items():
-        total, stack = 0, [root] if root in stats else []
+        total, stack = 0, [root] if root in values else []
         while stack:
             pid = stack.pop()
-            total += stats[pid][1]
+            total += values[pid]
             stack.extend(children.get(pid, ()))
-        totals[name] = total / CLOCK_TICKS
+        totals[name] = total
     return totals
+
+
+def tree_cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
+    """CPU seconds of each root process and every live descendant of it, with what their
+    exited children used (a process's ``cutime``/``cstime`` hold its reaped children's)."""
+    ticks = _tree_sums(roots, lambda fields: sum(map(int, fields[11:15])))
+    return {name: total / CLOCK_TICKS for name, total in ticks.items()}
 
 
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
@@ -109,27 +116,8 @@ PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 def tree_rss_mb(roots: dict[str, int]) -> dict[str, float]:
     """Resident memory of each root process and its live descendants together, MB."""
-    parents, rss = {}, {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(fields[1])
-            rss[int(entry.name)] = int(fields[21]) * PAGE_BYTES
-    children: dict[int, list[int]] = {}
-    for pid, parent in parents.items():
-        children.setdefault(parent, []).append(pid)
-    totals = {}
-    for name, root in roots.items():
-        total, stack = 0, [root] if root in rss else []
-        while stack:
-            pid = stack.pop()
-            total += rss[pid]
-            stack.extend(children.get(pid, ()))
-        totals[name] = total / 2**20
-    return totals
+    pages = _tree_sums(roots, lambda fields: int(fields[21]))
+    return {name: total * PAGE_BYTES / 2**20 for name, total in pages.items()}
 
 
 class PeakMemory:
@@ -197,6 +185,7 @@ class Bench:
         self.s3 = boto3.client("s3", **options)
         self.wikipedia = WikipediaControl(stack.url("wikipedia"))
         self.aws = AwsControl(aws_url)
+        self.last_backfill: int | None = None
 
     # -- the stand-ins ------------------------------------------------------------------
 
@@ -363,25 +352,17 @@ class Bench:
 
     def backfill(self, dates: list[date], conf: dict) -> list[str]:
         # One backfill of a DAG at a time: the last one is done a moment after its runs.
-        deadline = time.monotonic() + 60
-        while any(
-            not backfill["completed_at"]
-            for backfill in self.api.get("backfills", dag_id=DAG_ID)["backfills"]
-        ):
-            if time.monotonic() > deadline:
-                raise TimeoutError("an earlier backfill of company_sentiment is still running")
-            time.sleep(0.5)
-        self.api.post(
-            "backfills",
-            {
-                "dag_id": DAG_ID,
-                "from_date": f"{dates[0].isoformat()}T00:00:00Z",
-                "to_date": f"{dates[-1].isoformat()}T00:00:00Z",
-                "dag_run_conf": conf,
-                "reprocess_behavior": "completed",
-                "max_active_runs": len(dates),
-            },
-        )
+        if self.last_backfill is not None:
+            wait_for_backfill(self.api, self.last_backfill, timeout=60)
+        self.last_backfill = start_backfill(
+            self.api,
+            DAG_ID,
+            dates[0].isoformat(),
+            dates[-1].isoformat(),
+            conf,
+            len(dates),
+            reprocess_behavior="completed",
+        )["id"]
         deadline = time.monotonic() + 60
         while True:
             runs = self.api.get(f"dags/{DAG_ID}/dagRuns", run_type="backfill", limit=100)

@@ -44,6 +44,21 @@ def wait_for_run(api: ApiClient, dag_id: str, run_id: str, timeout: float = RUN_
         time.sleep(1)
 
 
+def start_backfill(
+    api: ApiClient, dag_id: str, first: str, last: str, conf: dict, max_active_runs: int, **options
+) -> dict:
+    """A backfill of ``dag_id`` from logical date ``first`` to ``last`` (YYYY-MM-DD) with
+    run conf ``conf``; ``options``: the API's others (``reprocess_behavior``)."""
+    body = {
+        "dag_id": dag_id,
+        "from_date": f"{first}T00:00:00Z",
+        "to_date": f"{last}T00:00:00Z",
+        "dag_run_conf": conf,
+        "max_active_runs": max_active_runs,
+    }
+    return api.post("backfills", body | options)
+
+
 def wait_for_backfill(api: ApiClient, backfill_id: int, timeout: float = RUN_TIMEOUT) -> dict:
     """The backfill once it has completed (every run of it finished)."""
     deadline = time.monotonic() + timeout

@@ -206,10 +206,10 @@ def runtime_requirements() -> list[Requirement]:
     return [Requirement(line) for line in lines if line]
 
 
-def locked_versions() -> dict[str, str]:
-    """Name -> version of ``requirements.txt``, the runtime lock."""
+def locked_versions(lock: str = "requirements.txt") -> dict[str, str]:
+    """Name -> version of a lock of the project root: the runtime one by default."""
     pins = {}
-    for line in (PROJECT_ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
+    for line in (PROJECT_ROOT / lock).read_text(encoding="utf-8").splitlines():
         if "==" in line and not line.lstrip().startswith("#"):
             name, version = line.split("==")
             pins[canonicalize_name(name.split("[")[0].strip())] = version.strip()

@@ -25,10 +25,9 @@ import pytest
 
 from dev.airflow_api import PASSWORD, USERNAME, ApiClient
 from dev.airflow_runs import RUN_TIMEOUT, task_instances, unpause, wait_for_run
-from enrichment.company_sentiment.companies import put_companies
 from tests.support import ARTIFACTS
 from tests.support.reviews import DAG_ID, answer, new_review_run, review_runs, waiting_reviews
-from tests.support.sentiment_runs import DEADLINE_AT_ONCE, read_rows
+from tests.support.sentiment_runs import DEADLINE_AT_ONCE, companies_table, read_rows
 
 SENTIMENT = "company_sentiment"
 TABLE = "fang_review"
@@ -47,13 +46,8 @@ def airflow_settings() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def review_table(stack, dynamodb) -> str:
-    from enrichment import aws
-    from enrichment.bootstrap import ensure_table
-
-    ensure_table(aws.dynamodb_client(), TABLE, "name")
-    put_companies(dynamodb.Table(TABLE), [{"name": name} for name in COMPANIES])
-    return TABLE
+def review_table(stack) -> str:
+    return companies_table(TABLE, COMPANIES)
 
 
 @pytest.fixture(scope="module")

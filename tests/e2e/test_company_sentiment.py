@@ -24,6 +24,7 @@ from dev.airflow_runs import (
     RUN_TIMEOUT,
     backfill_runs,
     run_seconds,
+    start_backfill,
     task_instances,
     unpause,
     wait_for_backfill,
@@ -134,16 +135,7 @@ def test_a_backfill_gives_each_date_its_own_revision_and_the_cli_again_the_same_
     conf = {"prefix": "e2e-backfill/", "companies_table": backfill_table}
     key = "e2e-backfill/ds={}/" + backfill_table + "_sentiment.csv"
     started = time.monotonic()
-    backfill = api.post(
-        "backfills",
-        {
-            "dag_id": DAG_ID,
-            "from_date": f"{BACKFILL_DATES[0]}T00:00:00Z",
-            "to_date": f"{BACKFILL_DATES[-1]}T00:00:00Z",
-            "dag_run_conf": conf,
-            "max_active_runs": 3,
-        },
-    )
+    backfill = start_backfill(api, DAG_ID, BACKFILL_DATES[0], BACKFILL_DATES[-1], conf, 3)
     wait_for_backfill(api, backfill["id"])
     figures[f"backfill_3_dates_{len(BACKFILL_COMPANIES)}_companies_s"] = round(
         time.monotonic() - started, 1

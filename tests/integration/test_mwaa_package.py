@@ -296,17 +296,11 @@ def test_on_airflow_3_3_1_and_python_3_12_the_unzipped_plugins_work(
     assert_works_alone(found, plugins_loaded=True)
 
 
-def dev_lock_pins(*names: str) -> list[str]:
-    """``name==version`` of the dev lock (requirements-dev.txt) for each of ``names``."""
-    lines = ((ROOT / "requirements-dev.txt").read_text(encoding="utf-8")).splitlines()
-    pins = dict(line.split("==") for line in lines if "==" in line and not line.startswith("#"))
-    return [f"{name}=={pins[name].strip()}" for name in names]
-
-
 def test_the_dag_integrity_tests_pass_on_airflow_3_3_1_and_python_3_12(mwaa_venv, unzipped):
     """tests/dags in MWAA's virtualenv (pytest added, at the dev lock's versions), the
     package imported from the unzipped plugins folder and nowhere else."""
-    pins = dev_lock_pins("pytest", "pytest-xdist")
+    locked = mwaa_package.locked_versions("requirements-dev.txt")
+    pins = [f"{name}=={locked[name]}" for name in ("pytest", "pytest-xdist")]
     subprocess.run(
         [mwaa_local.UV, "pip", "install", "-q", "--python", mwaa_venv, *pins], check=True
     )

@@ -29,16 +29,22 @@ def objects(s3, prefix: str) -> dict[str, dict]:
     return {o["Key"]: o for o in listed}
 
 
-def synthetic_table(name: str, companies: int) -> list[str]:
-    """A table ``name`` of ``companies`` made-up companies, whose sentiment the stand-ins
-    fix by number (see dev/standins/wikipedia_api.py); their names, sorted."""
+def companies_table(name: str, names: list[str]) -> str:
+    """A companies table ``name`` (made as the bootstrap makes tables) holding ``names``."""
     from enrichment import aws
     from enrichment.bootstrap import ensure_table
     from enrichment.company_sentiment.companies import put_companies
 
     ensure_table(aws.dynamodb_client(), name, "name")
-    names = [f"Synthetic Company {n}" for n in range(companies)]
     put_companies(aws.dynamodb_table(name), [{"name": company} for company in names])
+    return name
+
+
+def synthetic_table(name: str, companies: int) -> list[str]:
+    """A table ``name`` of ``companies`` made-up companies, whose sentiment the stand-ins
+    fix by number (see dev/standins/wikipedia_api.py); their names, sorted."""
+    names = [f"Synthetic Company {n}" for n in range(companies)]
+    companies_table(name, names)
     return sorted(names)
 
 

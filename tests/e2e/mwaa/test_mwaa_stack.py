@@ -21,14 +21,14 @@ import pytest
 from dev.airflow_api import USERNAME, ApiClient
 from dev.airflow_runs import (
     backfill_runs,
+    start_backfill,
     task_instances,
     unpause,
     wait_for_backfill,
     wait_for_run,
 )
 from dev.mwaa_package import AIRFLOW_VERSION, PYTHON_VERSION
-from enrichment.company_sentiment.companies import put_companies
-from tests.support import reviews
+from tests.support import reviews, sentiment_runs
 from tests.support.history import in_effect
 from tests.support.sentiment_runs import BUCKET, DAG_ID, read_rows
 
@@ -47,13 +47,8 @@ IMAGE_CONF = {
 
 
 @pytest.fixture(scope="module")
-def companies_table(stack, dynamodb) -> str:
-    from enrichment import aws
-    from enrichment.bootstrap import ensure_table
-
-    ensure_table(aws.dynamodb_client(), TABLE, "name")
-    put_companies(dynamodb.Table(TABLE), [{"name": name} for name in COMPANIES])
-    return TABLE
+def companies_table(stack) -> str:
+    return sentiment_runs.companies_table(TABLE, COMPANIES)
 
 
 @pytest.fixture(scope="module")
@@ -89,16 +84,7 @@ def test_a_backfill_writes_each_dates_rows(
 ):
     conf = {"companies_table": companies_table, "prefix": PREFIX}
     aws_control.reset()
-    backfill = api.post(
-        "backfills",
-        {
-            "dag_id": DAG_ID,
-            "from_date": f"{BACKFILL_DATES[0]}T00:00:00Z",
-            "to_date": f"{BACKFILL_DATES[-1]}T00:00:00Z",
-            "dag_run_conf": conf,
-            "max_active_runs": 2,
-        },
-    )
+    backfill = start_backfill(api, DAG_ID, BACKFILL_DATES[0], BACKFILL_DATES[-1], conf, 2)
     wait_for_backfill(api, backfill["id"])
     # How often the Wikipedia connection was read from Secrets Manager (not asserted:
     # Airflow's caching decides it; docs/deploy_mwaa.md has the figure).
